@@ -1,0 +1,159 @@
+package tokensvc
+
+import (
+	"errors"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/positiveaction/tokens/store"
+)
+
+// Scopes with a meaning to the token service itself.
+const (
+	ScopeIntrospect = "tokens:introspect"
+	ScopeKeysManage = "keys:manage"
+)
+
+// authenticateFormCaller authenticates the caller of introspection,
+// revocation or the stream (Basic or body credentials) and, when scope is
+// set, requires it. It answers the request itself on failure.
+func (s *Service) authenticateFormCaller(w http.ResponseWriter, r *http.Request, form map[string][]string,
+	scope string) (store.Key, bool) {
+	cc, oerr := readClientCredentials(r, form)
+	if oerr != nil {
+		writeOAuthError(w, *oerr, oerr.code == "invalid_client")
+		if oerr.code == "invalid_client" {
+			s.limiter.failed(r.Context(), cc.clientID, s.clientAddr(r))
+		}
+		return store.Key{}, false
+	}
+	setRequestClientID(r, cc.clientID)
+	if wait := s.limiter.blocked(cc.clientID, s.clientAddr(r)); wait > 0 {
+		w.Header().Set("Retry-After", retryAfter(wait))
+		writeOAuthError(w, oauthError{http.StatusTooManyRequests, "temporarily_unavailable",
+			"too many failed client authentications; retry later"}, false)
+		return store.Key{}, false
+	}
+	k, err := s.authenticateCaller(r.Context(), cc.clientID, cc.secret.Reveal())
+	switch {
+	case errors.Is(err, errBadCredentials):
+		s.limiter.failed(r.Context(), cc.clientID, s.clientAddr(r))
+		writeOAuthError(w, oauthError{http.StatusUnauthorized, "invalid_client",
+			"client authentication failed"}, true)
+		return store.Key{}, false
+	case err != nil:
+		s.writeOAuthStoreError(w, r, err)
+		return store.Key{}, false
+	}
+	if scope != "" && !slices.Contains(k.Scopes, scope) {
+		writeOAuthError(w, oauthError{http.StatusForbidden, "insufficient_scope",
+			"this key does not hold the scope " + scope}, false)
+		return store.Key{}, false
+	}
+	return k, true
+}
+
+func (s *Service) writeOAuthStoreError(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, store.ErrUnavailable) {
+		s.log.WarnContext(r.Context(), "store unavailable", "err", err)
+		writeOAuthError(w, oauthError{http.StatusServiceUnavailable, "temporarily_unavailable",
+			"the token service cannot reach its store; try again shortly"}, false)
+		return
+	}
+	s.log.ErrorContext(r.Context(), "request failed", "err", err)
+	writeOAuthError(w, oauthError{http.StatusInternalServerError, "server_error", "internal error"}, false)
+}
+
+// introspection is the RFC 7662 §2.2 answer for an active token.
+type introspection struct {
+	Active    bool   `json:"active"`
+	TokenType string `json:"token_type,omitempty"`
+	ClientID  string `json:"client_id,omitempty"`
+	Subject   string `json:"sub,omitempty"`
+	Scope     string `json:"scope"`
+	Audience  string `json:"aud,omitempty"`
+	Issuer    string `json:"iss,omitempty"`
+	ExpiresAt int64  `json:"exp,omitempty"`
+	IssuedAt  int64  `json:"iat,omitempty"`
+	NotBefore int64  `json:"nbf,omitempty"`
+	TokenID   string `json:"jti,omitempty"`
+	Account   string `json:"account,omitempty"`
+	Name      string `json:"name,omitempty"`
+}
+
+// handleIntrospect is POST /oauth2/introspect (RFC 7662). The caller must
+// hold tokens:introspect; an inactive token answers exactly
+// {"active":false}.
+func (s *Service) handleIntrospect(w http.ResponseWriter, r *http.Request) {
+	form, ok := readForm(w, r)
+	if !ok {
+		return
+	}
+	if _, ok := s.authenticateFormCaller(w, r, form, ScopeIntrospect); !ok {
+		return
+	}
+	token := form.Get("token")
+	if token == "" {
+		writeOAuthError(w, oauthError{http.StatusBadRequest, "invalid_request", "token is required"}, false)
+		return
+	}
+	id, err := s.Inspect(r.Context(), token)
+	switch {
+	case errors.Is(err, errInactive):
+		writeNoStoreJSON(w, map[string]bool{"active": false})
+		return
+	case err != nil:
+		s.writeOAuthStoreError(w, r, err)
+		return
+	}
+	writeNoStoreJSON(w, introspection{
+		Active:    true,
+		TokenType: "Bearer",
+		ClientID:  id.ClientID,
+		Subject:   id.ClientID,
+		Scope:     strings.Join(id.Scopes, " "),
+		Audience:  s.cfg.Audience,
+		Issuer:    s.cfg.Issuer,
+		ExpiresAt: id.ExpiresAt.Unix(),
+		IssuedAt:  id.IssuedAt.Unix(),
+		NotBefore: id.IssuedAt.Unix(),
+		TokenID:   id.TokenID,
+		Account:   id.Account,
+		Name:      id.Name,
+	})
+}
+
+func writeNoStoreJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Pragma", "no-cache")
+	writeJSON(w, http.StatusOK, v)
+}
+
+// handleRevoke is POST /oauth2/revoke (RFC 7009): a key revokes one of its
+// own tokens. Unknown, inactive or other keys' tokens answer 200 and change
+// nothing (§2.2).
+func (s *Service) handleRevoke(w http.ResponseWriter, r *http.Request) {
+	form, ok := readForm(w, r)
+	if !ok {
+		return
+	}
+	k, ok := s.authenticateFormCaller(w, r, form, "")
+	if !ok {
+		return
+	}
+	token := form.Get("token")
+	if token == "" {
+		writeOAuthError(w, oauthError{http.StatusBadRequest, "invalid_request", "token is required"}, false)
+		return
+	}
+	revoked, err := s.RevokeToken(r.Context(), token, k.ClientID)
+	if err != nil {
+		s.writeOAuthStoreError(w, r, err)
+		return
+	}
+	if revoked {
+		s.recordAudit(r, "key:"+k.ClientID, "token.revoke", k.Account, k.ClientID, "RFC 7009 revocation")
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+}

@@ -1,0 +1,129 @@
+package tokensvc
+
+import (
+	"context"
+	"github.com/positiveaction/tokens/store"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+	"sync"
+	"time"
+)
+
+// failureLimiter counts failed client authentications per Client ID and
+// per source address in the store, so every instance shares the counts.
+// The success path costs no store call: each instance remembers locally
+// which names are blocked, learning it from the shared count on the next
+// failure it sees.
+type failureLimiter struct {
+	s            *Service
+	mu           sync.Mutex
+	blockedUntil map[string]time.Time
+}
+
+func newFailureLimiter(s *Service) *failureLimiter {
+	return &failureLimiter{s: s, blockedUntil: make(map[string]time.Time)}
+}
+
+func clientCounter(id string) string { return "authfail:client:" + id }
+func addressCounter(a string) string { return "authfail:addr:" + a }
+
+// blocked returns how long the client or address must still wait (0: not
+// blocked).
+func (l *failureLimiter) blocked(clientID, addr string) time.Duration {
+	now := l.s.cfg.Now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var wait time.Duration
+	for _, name := range []string{clientCounter(clientID), addressCounter(addr)} {
+		until, ok := l.blockedUntil[name]
+		if !ok {
+			continue
+		}
+		if now.After(until) {
+			delete(l.blockedUntil, name)
+			continue
+		}
+		wait = max(wait, until.Sub(now))
+	}
+	return wait
+}
+
+// failed counts one failure for the Client ID (when known) and the address.
+// A store fault is logged, not answered: limiting fails open, while the
+// authentication itself never does.
+func (l *failureLimiter) failed(ctx context.Context, clientID, addr string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+	defer cancel()
+	window := l.s.cfg.AuthFailureWindow
+	check := func(name string, limit int) {
+		n, err := l.s.store.Incr(ctx, name, window)
+		if err != nil {
+			l.s.log.WarnContext(ctx, "counting failed authentication", "err", err)
+			return
+		}
+		if n >= int64(limit) {
+			l.mu.Lock()
+			if len(l.blockedUntil) > 100_000 {
+				clear(l.blockedUntil) // bound memory under a flood of names
+			}
+			l.blockedUntil[name] = l.s.cfg.Now().Add(window)
+			l.mu.Unlock()
+		}
+	}
+	if clientID != "" && len(clientID) <= 100 {
+		check(clientCounter(clientID), l.s.cfg.AuthFailureLimit)
+	}
+	check(addressCounter(addr), l.s.cfg.AuthFailureIPLimit)
+}
+
+// clientAddr is the caller's address: the peer, or, when the peer is a
+// trusted proxy, the nearest untrusted address in X-Forwarded-For.
+func (s *Service) clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	peer, err := netip.ParseAddr(host)
+	if err != nil || !s.trusted(peer) {
+		return host
+	}
+	hops := strings.Split(r.Header.Get("X-Forwarded-For"), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			break
+		}
+		if !s.trusted(a) {
+			return a.String()
+		}
+	}
+	return host
+}
+
+func (s *Service) trusted(a netip.Addr) bool {
+	for _, p := range s.cfg.TrustedProxies {
+		if p.Contains(a.Unmap()) {
+			return true
+		}
+	}
+	return false
+}
+
+// lastUsedResolution is how stale LastUsedAt may get: a busy key costs one
+// extra write per this interval, not one per token.
+const lastUsedResolution = time.Minute
+
+// noteKeyUsed refreshes the key's last-used time when it is stale.
+func (s *Service) noteKeyUsed(ctx context.Context, k store.Key) {
+	now := s.now()
+	if k.ClientID == "" || now.Sub(k.LastUsedAt) < lastUsedResolution {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+	defer cancel()
+	if err := s.store.TouchKey(ctx, k.ClientID, now); err != nil {
+		s.log.WarnContext(ctx, "recording key use", "client_id", k.ClientID, "err", err)
+	}
+}
