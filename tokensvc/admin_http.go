@@ -130,11 +130,12 @@ func (s *Service) adminRevoke(w http.ResponseWriter, r *http.Request) {
 	case body.Token != "":
 		var revoked bool
 		revoked, err = s.RevokeToken(r.Context(), body.Token, "")
+		detail = "one token (not active: nothing revoked)"
 		if revoked {
-			n = 1
+			var id string
+			clientID, account, id = revokedTokenOwner(body.Token)
+			n, detail = 1, "one token, id "+id
 		}
-		clientID, _ = unverifiedClientID(body.Token)
-		detail = "one token"
 	case body.ClientID != "":
 		var k store.Key
 		k, err = s.GetKey(r.Context(), body.ClientID)
@@ -144,7 +145,7 @@ func (s *Service) adminRevoke(w http.ResponseWriter, r *http.Request) {
 		}
 	default:
 		n, err = s.RevokeAccountTokens(r.Context(), body.Account)
-		account, detail = body.Account, "every token of the account"
+		account, detail = body.Account, "every token of the account ("+keyCount(n)+")"
 	}
 	if err != nil {
 		s.writeServiceError(w, r, err)

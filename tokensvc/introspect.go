@@ -22,6 +22,7 @@ func (s *Service) authenticateFormCaller(w http.ResponseWriter, r *http.Request,
 	scope string) (store.Key, bool) {
 	cc, oerr := readClientCredentials(r, form)
 	if oerr != nil {
+		s.metrics.authFailed(authMalformed)
 		writeOAuthError(w, *oerr, oerr.code == "invalid_client")
 		if oerr.code == "invalid_client" {
 			s.limiter.failed(r.Context(), cc.clientID, s.clientAddr(r))
@@ -38,6 +39,7 @@ func (s *Service) authenticateFormCaller(w http.ResponseWriter, r *http.Request,
 	k, err := s.authenticateCaller(r.Context(), cc.clientID, cc.secret.Reveal())
 	switch {
 	case errors.Is(err, errBadCredentials):
+		s.metrics.authFailed(authBadCredentials)
 		s.limiter.failed(r.Context(), cc.clientID, s.clientAddr(r))
 		writeOAuthError(w, oauthError{http.StatusUnauthorized, "invalid_client",
 			"client authentication failed"}, true)
@@ -101,12 +103,15 @@ func (s *Service) handleIntrospect(w http.ResponseWriter, r *http.Request) {
 	id, err := s.Inspect(r.Context(), token)
 	switch {
 	case errors.Is(err, errInactive):
+		s.metrics.introspected(introspectInactive)
 		writeNoStoreJSON(w, map[string]bool{"active": false})
 		return
 	case err != nil:
+		s.metrics.introspected(introspectError)
 		s.writeOAuthStoreError(w, r, err)
 		return
 	}
+	s.metrics.introspected(introspectActive)
 	writeNoStoreJSON(w, introspection{
 		Active:    true,
 		TokenType: "Bearer",

@@ -47,6 +47,9 @@ func (l *failureLimiter) blocked(clientID, addr string) time.Duration {
 		}
 		wait = max(wait, until.Sub(now))
 	}
+	if wait > 0 {
+		l.s.metrics.authFailed(authRateLimited) // every caller answers 429
+	}
 	return wait
 }
 

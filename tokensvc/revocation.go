@@ -94,6 +94,7 @@ func (s *Service) markKey(ctx context.Context, k store.Key, at time.Time) error 
 // revocation itself is already durable; a failed announcement is logged and
 // gateways fall back on their stream-loss rule.
 func (s *Service) announce(ctx context.Context, r store.Revocation) {
+	s.metrics.revoked(r)
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 	defer cancel()
 	if err := s.store.PublishRevocation(ctx, r); err != nil {

@@ -13,7 +13,7 @@ import (
 // health, the account key REST and the web console.
 func (s *Service) PublicHandler() http.Handler {
 	r := chi.NewRouter()
-	r.Use(s.observe, recoverPanics(s.log))
+	r.Use(s.observe("public"), recoverPanics(s.log))
 	r.Get("/healthz", handleHealthz)
 	r.Get("/readyz", s.handleReadyz)
 	r.Get("/.well-known/jwks.json", s.handleJWKS)
@@ -42,7 +42,7 @@ func (s *Service) PublicHandler() http.Handler {
 // AdminHandler serves the admin listener; every route needs the admin token.
 func (s *Service) AdminHandler() http.Handler {
 	r := chi.NewRouter()
-	r.Use(s.observe, recoverPanics(s.log))
+	r.Use(s.observe("admin"), recoverPanics(s.log))
 	r.Get("/healthz", handleHealthz)
 	r.Group(func(r chi.Router) {
 		r.Use(s.requireAdmin)
@@ -55,6 +55,7 @@ func (s *Service) AdminHandler() http.Handler {
 		r.Post("/admin/revocations", s.adminRevoke)
 		r.Post("/admin/console-links", s.adminConsoleLink)
 		r.Get("/admin/audit", s.adminAudit)
+		r.Method(http.MethodGet, "/metrics", s.metrics.handler())
 	})
 	r.NotFound(func(w http.ResponseWriter, _ *http.Request) {
 		writeAPIError(w, http.StatusNotFound, "not_found", "no such endpoint")
@@ -112,8 +113,15 @@ func (sr *statusRecorder) Flush() {
 }
 
 // observe writes one log line per request: method, route pattern (never the
-// raw URL, whose query could carry a secret), status, duration, Client ID.
-func (s *Service) observe(next http.Handler) http.Handler {
+// raw URL, whose query could carry a secret), status, duration, Client ID;
+// and records the request in the listener's duration histogram.
+func (s *Service) observe(listener string) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return s.observeOn(listener, next)
+	}
+}
+
+func (s *Service) observeOn(listener string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		info := &requestInfo{}
@@ -124,6 +132,8 @@ func (s *Service) observe(next http.Handler) http.Handler {
 		if rc := chi.RouteContext(r.Context()); rc != nil && rc.RoutePattern() != "" {
 			route = rc.RoutePattern()
 		}
+		elapsed := time.Since(start)
+		s.metrics.observeRequest(listener, r.Method, route, rec.status, elapsed)
 		level := slog.LevelInfo
 		if rec.status >= 500 {
 			level = slog.LevelError
@@ -132,7 +142,7 @@ func (s *Service) observe(next http.Handler) http.Handler {
 			slog.String("method", r.Method),
 			slog.String("route", route),
 			slog.Int("status", rec.status),
-			slog.Duration("duration", time.Since(start)),
+			slog.Duration("duration", elapsed),
 			slog.String("client_id", info.clientID),
 			slog.String("remote", s.clientAddr(r)),
 		)

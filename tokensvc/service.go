@@ -99,6 +99,7 @@ type Service struct {
 	hub     *revocationHub
 	callers *callerCache
 	limiter *failureLimiter
+	metrics *metrics // Prometheus metrics, served on the admin listener
 
 	// draining is closed when the service stops, ending revocation streams
 	// so a graceful shutdown does not wait on them.
@@ -116,6 +117,8 @@ func New(ctx context.Context, st store.Store, cfg Config) (*Service, error) {
 	if len(cfg.AdminToken) < 32 {
 		return nil, errors.New("the admin token must be at least 32 characters")
 	}
+	m := newMetrics()
+	st = newInstrumentedStore(st, m)
 	sig, err := loadSigner(ctx, st, cfg.SigningAlg, cfg.SigningKeyFile)
 	if err != nil {
 		return nil, err
@@ -126,6 +129,7 @@ func New(ctx context.Context, st store.Store, cfg Config) (*Service, error) {
 		log:      cfg.Logger,
 		signer:   sig,
 		callers:  newCallerCache(cfg.Now),
+		metrics:  m,
 		done:     make(chan struct{}),
 		draining: make(chan struct{}),
 	}

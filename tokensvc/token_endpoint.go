@@ -214,6 +214,7 @@ func (s *Service) handleToken(w http.ResponseWriter, r *http.Request) {
 	}
 	cc, oerr := readClientCredentials(r, form)
 	if oerr != nil {
+		s.metrics.authFailed(authMalformed)
 		writeOAuthError(w, *oerr, oerr.code == "invalid_client" && cc.usedBasic)
 		if oerr.code == "invalid_client" {
 			s.limiter.failed(r.Context(), cc.clientID, s.clientAddr(r))
@@ -232,8 +233,10 @@ func (s *Service) handleToken(w http.ResponseWriter, r *http.Request) {
 	s.oauth.issue(ex, r)
 	switch {
 	case ex.errCode == "invalid_client":
+		s.metrics.authFailed(authBadCredentials)
 		s.limiter.failed(r.Context(), cc.clientID, s.clientAddr(r))
 	case ex.status == http.StatusOK:
+		s.metrics.tokensIssued.Inc()
 		s.noteKeyUsed(r.Context(), ex.key)
 	}
 }
