@@ -14,12 +14,14 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/positiveaction/tokens/config"
 	"github.com/positiveaction/tokens/store"
 	"github.com/positiveaction/tokens/store/open"
+	redisstore "github.com/positiveaction/tokens/store/redis"
 	"github.com/positiveaction/tokens/tokensvc"
 )
 
@@ -44,11 +46,16 @@ func run(ctx context.Context, args []string, getenv config.Getenv, stdout, stder
 		return 2
 	}
 	cfg, err := config.LoadTokenService(getenv, *dev)
+	if serr := open.Check(cfg.Store); serr != nil {
+		err = errors.Join(err, fmt.Errorf("TOKENSVC_STORE=%s: %w", open.Redact(cfg.Store), serr))
+	}
 	if err != nil {
+		err = errors.New(strings.ReplaceAll(err.Error(), "\n", "; "))
 		fmt.Fprintf(stderr, "tokensvc: %v\n", err)
 		return 1
 	}
 	log := newLogger(cfg, stderr)
+	redisstore.SetClientLogger(log) // go-redis reconnect notes go to slog, not stderr
 	if err := serve(ctx, cfg, *dev, getenv, log, stdout); err != nil {
 		log.Error("tokensvc stopped", "err", err)
 		fmt.Fprintf(stderr, "tokensvc: %v\n", err)
@@ -110,6 +117,9 @@ func serve(ctx context.Context, cfg config.TokenService, dev bool, getenv config
 	servers := []*namedServer{
 		{name: "public", srv: public},
 		{name: "admin", srv: newHTTPServer(cfg.AdminAddr, svc.AdminHandler(), log)},
+	}
+	if cfg.PprofAddr != "" {
+		servers = append(servers, &namedServer{name: "pprof", srv: newPprofServer(cfg.PprofAddr, log)})
 	}
 	var extra []*namedServer
 	if dev {
