@@ -1,6 +1,7 @@
 package config
 
 import (
+	"net"
 	"net/netip"
 	"net/url"
 	"strings"
@@ -37,6 +38,10 @@ type TokenService struct {
 	LogLevel  string // TOKENSVC_LOG_LEVEL: debug, info (default), warn, error
 
 	ShutdownGrace time.Duration // TOKENSVC_SHUTDOWN_GRACE, default 20s
+
+	// PprofAddr, when set, serves net/http/pprof for profiling under load.
+	// TOKENSVC_PPROF_ADDR, off by default; a loopback host:port only.
+	PprofAddr string
 }
 
 // LoadTokenService reads the token service's settings. dev relaxes the
@@ -67,6 +72,7 @@ func LoadTokenService(env Getenv, dev bool) (TokenService, error) {
 		LogFormat:      str(env, "TOKENSVC_LOG_FORMAT", "text"),
 		LogLevel:       str(env, "TOKENSVC_LOG_LEVEL", "info"),
 		ShutdownGrace:  duration(env, &p, "TOKENSVC_SHUTDOWN_GRACE", 20*time.Second),
+		PprofAddr:      strings.TrimSpace(env("TOKENSVC_PPROF_ADDR")),
 	}
 	if dev && strings.TrimSpace(env("TOKENSVC_STORE")) == "" {
 		c.Store = "memory:"
@@ -95,6 +101,10 @@ func LoadTokenService(env Getenv, dev bool) (TokenService, error) {
 	if c.Audience == "" {
 		p.addf("TOKENSVC_AUDIENCE must not be empty")
 	}
+	if c.PprofAddr != "" && !isLoopbackAddr(c.PprofAddr) {
+		p.addf("TOKENSVC_PPROF_ADDR=%q must be a loopback host:port, such as 127.0.0.1:6060",
+			c.PprofAddr)
+	}
 	for _, raw := range strings.Split(env("TOKENSVC_TRUSTED_PROXIES"), ",") {
 		raw = strings.TrimSpace(raw)
 		if raw == "" {
@@ -112,4 +122,18 @@ func LoadTokenService(env Getenv, dev bool) (TokenService, error) {
 		c.TrustedProxies = append(c.TrustedProxies, pfx.Masked())
 	}
 	return c, p.err()
+}
+
+// isLoopbackAddr reports whether addr is host:port on a loopback address
+// ("localhost" included), so a debugging listener cannot face a network.
+func isLoopbackAddr(addr string) bool {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil || port == "" {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	a, err := netip.ParseAddr(host)
+	return err == nil && a.IsLoopback()
 }

@@ -20,7 +20,8 @@ func TestIntrospect(t *testing.T) {
 			body: `{"active":true,"token_type":"Bearer","client_id":"c1","sub":"c1",` +
 				`"scope":"read keys:manage","aud":"api","iss":"http://x","exp":2000,` +
 				`"iat":1000,"nbf":1000,"jti":"j","account":"acme","name":"ci"}`,
-			wantActive: true, wantAud: Audience{"api"}, wantScopes: []string{"read", "keys:manage"}},
+			wantActive: true, wantAud: Audience{"api"},
+			wantScopes: []string{"read", "keys:manage"}},
 		{name: "active with audience list",
 			body:       `{"active":true,"client_id":"c1","aud":["a","b"],"scope":""}`,
 			wantActive: true, wantAud: Audience{"a", "b"}, wantScopes: []string{}},
@@ -30,7 +31,7 @@ func TestIntrospect(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w rw, r *http.Request) {
 				if r.URL.Path != "/oauth2/introspect" {
 					t.Errorf("path = %q", r.URL.Path)
 				}
@@ -69,7 +70,7 @@ func TestIntrospect(t *testing.T) {
 func TestIntrospectCallerRefused(t *testing.T) {
 	for _, status := range []int{http.StatusUnauthorized, http.StatusForbidden} {
 		t.Run(http.StatusText(status), func(t *testing.T) {
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w rw, r *http.Request) {
 				w.WriteHeader(status)
 				w.Write([]byte(`{"error":"refused"}`))
 			}))

@@ -27,13 +27,14 @@ func TestTokenSendsFormEncodedBasicCredentials(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w rw, r *http.Request) {
 				if r.Method != http.MethodPost || r.URL.Path != "/oauth2/token" {
 					t.Errorf("got %s %s, want POST /oauth2/token", r.Method, r.URL.Path)
 				}
 				id, secret := decodeBasic(t, r.Header.Get("Authorization"))
 				if id != tc.clientID || secret != tc.secret {
-					t.Errorf("basic credentials = %q/%q, want %q/%q", id, secret, tc.clientID, tc.secret)
+					t.Errorf("basic credentials = %q/%q, want %q/%q", id, secret,
+						tc.clientID, tc.secret)
 				}
 				if err := r.ParseForm(); err != nil {
 					t.Fatal(err)
@@ -49,11 +50,13 @@ func TestTokenSendsFormEncodedBasicCredentials(t *testing.T) {
 					`"expires_in":3600,"scope":"read"}`))
 			}))
 			defer srv.Close()
-			got, err := New(srv.URL, nil).Token(context.Background(), tc.clientID, tc.secret, tc.scopes)
+			got, err := New(srv.URL, nil).Token(context.Background(), tc.clientID, tc.secret,
+				tc.scopes)
 			if err != nil {
 				t.Fatalf("Token: %v", err)
 			}
-			want := TokenResponse{AccessToken: "a.b.c", TokenType: "Bearer", ExpiresIn: 3600, Scope: "read"}
+			want := TokenResponse{AccessToken: "a.b.c", TokenType: "Bearer", ExpiresIn: 3600,
+				Scope: "read"}
 			if *got != want {
 				t.Errorf("Token = %+v, want %+v", *got, want)
 			}
@@ -79,7 +82,7 @@ func TestTokenErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w rw, r *http.Request) {
 				if tc.retryAfter != "" {
 					w.Header().Set("Retry-After", tc.retryAfter)
 				}
@@ -115,7 +118,7 @@ func TestTokenUnreachableIsUnavailable(t *testing.T) {
 
 func TestReady(t *testing.T) {
 	status := http.StatusOK
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w rw, r *http.Request) {
 		if r.URL.Path != "/readyz" {
 			t.Errorf("path = %q, want /readyz", r.URL.Path)
 		}
@@ -131,6 +134,9 @@ func TestReady(t *testing.T) {
 		t.Fatalf("Ready with 500 = %v, want ErrUnavailable", err)
 	}
 }
+
+// rw shortens the stand-in handlers' signatures.
+type rw = http.ResponseWriter
 
 // decodeBasic undoes client_secret_basic, including the form-decoding of
 // RFC 6749 §2.3.1.

@@ -1,0 +1,101 @@
+// Command gqlgateway serves the GraphQL gateway in front of the token
+// service. It reads its settings from the environment (see config.Gateway),
+// logs JSON to stderr, and on SIGTERM or SIGINT stops accepting, lets the
+// requests in flight finish and exits 0.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/positiveaction/tokens/config"
+	"github.com/positiveaction/tokens/gqlgateway"
+)
+
+// Server limits. WriteTimeout leaves room for the gateway's own 10-second
+// execution timeout.
+const (
+	readHeaderTimeout = 5 * time.Second
+	readTimeout       = 15 * time.Second
+	writeTimeout      = 20 * time.Second
+	idleTimeout       = 120 * time.Second
+	maxHeaderBytes    = 64 << 10
+	shutdownTimeout   = 25 * time.Second
+)
+
+func main() {
+	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	if err := run(ctx, os.Getenv, log, nil); err != nil {
+		log.Error("gqlgateway stopped", "err", err)
+		stop()
+		os.Exit(1)
+	}
+}
+
+// run serves until ctx ends, then shuts down gracefully. When listening is
+// not nil it receives the bound address once the server accepts requests.
+func run(ctx context.Context, getenv config.Getenv, log *slog.Logger,
+	listening chan<- string) error {
+	settings, err := config.LoadGateway(getenv)
+	if err != nil {
+		return err
+	}
+	cfg := gqlgateway.ConfigFromSettings(settings)
+	cfg.Logger = log
+	gw, err := gqlgateway.New(cfg)
+	if err != nil {
+		return fmt.Errorf("building the gateway: %w", err)
+	}
+	ln, err := net.Listen("tcp", settings.Addr)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w", settings.Addr, err)
+	}
+	srv := &http.Server{
+		Handler:           gw.Handler(),
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	// The stream stops with ctx; requests still in flight then introspect
+	// afresh, which is always safe.
+	gw.Start(ctx)
+	defer gw.Close()
+
+	log.InfoContext(ctx, "gqlgateway listening", "addr", ln.Addr().String(),
+		"settings", settings)
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	if listening != nil {
+		listening <- ln.Addr().String()
+	}
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("serving: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down; finishing requests in flight")
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutting down: %w", err)
+	}
+	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serving: %w", err)
+	}
+	log.Info("gqlgateway stopped cleanly")
+	return nil
+}

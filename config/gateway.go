@@ -1,0 +1,144 @@
+package config
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"time"
+)
+
+// Gateway holds the settings of the GraphQL gateway (cmd/gqlgateway). Its
+// String and LogValue never show the client secret, so it can be logged.
+type Gateway struct {
+	// Addr is where the gateway listens (GQLGATEWAY_ADDR, default ":8080").
+	Addr string
+	// TokenServiceURL is the token service's public base URL
+	// (GQLGATEWAY_TOKENSVC_URL, default "http://localhost:8081").
+	TokenServiceURL string
+	// ClientID and ClientSecret are the gateway's own key, which must hold
+	// tokens:introspect (GQLGATEWAY_CLIENT_ID, GQLGATEWAY_CLIENT_SECRET;
+	// both required).
+	ClientID     string
+	ClientSecret string
+	// MaxBodyBytes caps a request body (GQLGATEWAY_MAX_BODY_BYTES, default
+	// 256 KiB).
+	MaxBodyBytes int
+	// MaxDepth caps the depth of a query, introspection fields included
+	// (GQLGATEWAY_MAX_DEPTH, default 12).
+	MaxDepth int
+	// MaxFields caps the selections of a document, aliases and fragment
+	// expansions counted (GQLGATEWAY_MAX_FIELDS, default 2000).
+	MaxFields int
+	// CacheSize bounds the identity cache, in tokens (GQLGATEWAY_CACHE_SIZE,
+	// default 10000).
+	CacheSize int
+	// CacheTTL caps how long an introspection answer is reused, whatever the
+	// token's expiry (GQLGATEWAY_CACHE_TTL, a Go duration, default 5m).
+	CacheTTL time.Duration
+}
+
+// Gateway defaults, documented once so the command's help and the package
+// agree.
+const (
+	DefaultGatewayAddr         = ":8080"
+	DefaultGatewayTokenSvcURL  = "http://localhost:8081"
+	DefaultGatewayMaxBodyBytes = 256 << 10
+	DefaultGatewayMaxDepth     = 12
+	DefaultGatewayMaxFields    = 2000
+	DefaultGatewayCacheSize    = 10000
+	DefaultGatewayCacheTTL     = 5 * time.Minute
+)
+
+// LoadGateway reads the gateway's settings through env and validates them,
+// reporting every invalid or missing setting in one error.
+func LoadGateway(env Getenv) (Gateway, error) {
+	var p problems
+	g := Gateway{
+		Addr:            str(env, "GQLGATEWAY_ADDR", DefaultGatewayAddr),
+		TokenServiceURL: str(env, "GQLGATEWAY_TOKENSVC_URL", DefaultGatewayTokenSvcURL),
+		ClientID:        str(env, "GQLGATEWAY_CLIENT_ID", ""),
+		ClientSecret:    str(env, "GQLGATEWAY_CLIENT_SECRET", ""),
+		MaxBodyBytes: integer(env, &p, "GQLGATEWAY_MAX_BODY_BYTES",
+			DefaultGatewayMaxBodyBytes, 1024, 64<<20),
+		MaxDepth:  integer(env, &p, "GQLGATEWAY_MAX_DEPTH", DefaultGatewayMaxDepth, 2, 100),
+		MaxFields: integer(env, &p, "GQLGATEWAY_MAX_FIELDS", DefaultGatewayMaxFields, 1, 100000),
+		CacheSize: integer(env, &p, "GQLGATEWAY_CACHE_SIZE", DefaultGatewayCacheSize,
+			1, 10_000_000),
+		CacheTTL: duration(env, &p, "GQLGATEWAY_CACHE_TTL", DefaultGatewayCacheTTL),
+	}
+	g.validate(&p)
+	return g, p.err()
+}
+
+// Validate reports every problem of g at once, for settings built in code
+// rather than loaded from the environment.
+func (g Gateway) Validate() error {
+	var p problems
+	g.validate(&p)
+	return p.err()
+}
+
+func (g Gateway) validate(p *problems) {
+	if _, _, err := net.SplitHostPort(g.Addr); err != nil {
+		p.addf("GQLGATEWAY_ADDR=%q is not host:port (like :8080)", g.Addr)
+	}
+	if u, err := url.Parse(g.TokenServiceURL); err != nil || u.Host == "" ||
+		(u.Scheme != "http" && u.Scheme != "https") || u.User != nil {
+		p.addf("GQLGATEWAY_TOKENSVC_URL is not an http(s) URL without credentials")
+	}
+	if g.ClientID == "" {
+		p.addf("GQLGATEWAY_CLIENT_ID is required (the gateway's key, with tokens:introspect)")
+	}
+	if g.ClientSecret == "" {
+		p.addf("GQLGATEWAY_CLIENT_SECRET is required (the Secret ID of the gateway's key)")
+	}
+	if g.MaxBodyBytes < 1024 {
+		p.addf("max body bytes %d is below 1024", g.MaxBodyBytes)
+	}
+	if g.MaxDepth < 2 {
+		p.addf("max depth %d is below 2", g.MaxDepth)
+	}
+	if g.MaxFields < 1 {
+		p.addf("max fields %d is below 1", g.MaxFields)
+	}
+	if g.CacheSize < 1 {
+		p.addf("cache size %d is below 1", g.CacheSize)
+	}
+	if g.CacheTTL <= 0 {
+		p.addf("cache TTL %s is not positive", g.CacheTTL)
+	}
+}
+
+// String shows the settings with the secret redacted.
+func (g Gateway) String() string {
+	return fmt.Sprintf("addr=%s tokensvc_url=%s client_id=%s client_secret=%s "+
+		"max_body_bytes=%d max_depth=%d max_fields=%d cache_size=%d cache_ttl=%s",
+		g.Addr, g.TokenServiceURL, g.ClientID, redactedGatewaySecret(g.ClientSecret),
+		g.MaxBodyBytes, g.MaxDepth, g.MaxFields, g.CacheSize, g.CacheTTL)
+}
+
+// GoString keeps %#v from printing the secret too.
+func (g Gateway) GoString() string { return "config.Gateway{" + g.String() + "}" }
+
+// LogValue logs the settings with the secret redacted.
+func (g Gateway) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("addr", g.Addr),
+		slog.String("tokensvc_url", g.TokenServiceURL),
+		slog.String("client_id", g.ClientID),
+		slog.String("client_secret", redactedGatewaySecret(g.ClientSecret)),
+		slog.Int("max_body_bytes", g.MaxBodyBytes),
+		slog.Int("max_depth", g.MaxDepth),
+		slog.Int("max_fields", g.MaxFields),
+		slog.Int("cache_size", g.CacheSize),
+		slog.String("cache_ttl", g.CacheTTL.String()),
+	)
+}
+
+func redactedGatewaySecret(s string) string {
+	if s == "" {
+		return "(unset)"
+	}
+	return "[redacted]"
+}
