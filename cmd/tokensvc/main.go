@@ -136,8 +136,10 @@ type namedServer struct {
 	name string
 	srv  *http.Server
 	ln   net.Listener
-	// onStop runs after the server has drained (gateway background work).
-	onStop func()
+	// onServe runs once every listener is open; onStop after the server has
+	// drained (the dev gateway's background work).
+	onServe func()
+	onStop  func()
 }
 
 // newHTTPServer sets every timeout, so slow clients cannot hold
@@ -182,6 +184,11 @@ func runServers(ctx context.Context, servers []*namedServer, grace time.Duration
 			}
 		}()
 	}
+	for _, s := range servers {
+		if s.onServe != nil {
+			s.onServe()
+		}
+	}
 	var runErr error
 	select {
 	case <-ctx.Done():
@@ -190,7 +197,10 @@ func runServers(ctx context.Context, servers []*namedServer, grace time.Duration
 	}
 	shutCtx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
-	for _, s := range servers {
+	// Last started, first stopped: the gateway drains before the token
+	// service it calls.
+	for i := len(servers) - 1; i >= 0; i-- {
+		s := servers[i]
 		if err := s.srv.Shutdown(shutCtx); err != nil {
 			log.Warn("shutdown incomplete", "listener", s.name, "err", err)
 		}

@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -197,4 +199,51 @@ func devOutput(t *testing.T, extraEnv ...string) (out map[string]string, ports m
 	}
 	waitHTTP(t, "http://"+ports["public"]+"/readyz")
 	return out, ports
+}
+
+// TestDevModePrintsWorkingLogin runs `tokensvc -dev`, pastes the printed
+// curl of the login mutation into a shell, and uses the token it returns
+// on a protected query.
+func TestDevModePrintsWorkingLogin(t *testing.T) {
+	out, ports := devOutput(t)
+	waitHTTP(t, "http://"+ports["gateway"]+"/readyz")
+	curl := strings.ReplaceAll(out["curl"], "localhost:", "127.0.0.1:")
+	got, err := exec.Command("bash", "-c", curl).CombinedOutput()
+	if err != nil {
+		t.Fatalf("the printed curl failed: %v\n%s\n%s", err, curl, got)
+	}
+	var body struct {
+		Data struct {
+			Login struct {
+				AccessToken string `json:"accessToken"`
+			} `json:"login"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(got, &body); err != nil || body.Data.Login.AccessToken == "" {
+		t.Fatalf("login answer %s, want data.login.accessToken", got)
+	}
+	req, _ := http.NewRequest(http.MethodPost, "http://"+ports["gateway"]+"/graphql",
+		strings.NewReader(`{"query":"{ viewer { clientId account } }"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+body.Data.Login.AccessToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	viewer, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(viewer), out["client"]) {
+		t.Fatalf("viewer: %d %s", resp.StatusCode, viewer)
+	}
+	// The admin token works on the admin listener.
+	req, _ = http.NewRequest(http.MethodGet, "http://"+ports["admin"]+"/admin/keys?account=demo", nil)
+	req.Header.Set("Authorization", "Bearer "+out["admin"])
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("admin API with the printed token: %d", resp.StatusCode)
+	}
 }
