@@ -81,9 +81,14 @@ type Keys interface {
 	CreateKey(ctx context.Context, k Key) error
 	// GetKey returns the key or ErrNotFound.
 	GetKey(ctx context.Context, clientID string) (Key, error)
-	// UpdateKey replaces a stored key (rotation, not-before marks);
-	// ErrNotFound if it is gone.
+	// UpdateKey replaces a stored key (rotation); ErrNotFound if it is gone.
+	// It leaves LastUsedAt as stored (TouchKey owns it) and never lowers
+	// TokensNotBefore, so a rotation racing a revocation cannot undo it.
 	UpdateKey(ctx context.Context, k Key) error
+	// MarkTokensNotBefore raises the key's TokensNotBefore to at (never
+	// lowers it) without rewriting the rest of the record, so it cannot undo
+	// a concurrent UpdateKey either. ErrNotFound if the key is gone.
+	MarkTokensNotBefore(ctx context.Context, clientID string, at time.Time) error
 	// TouchKey sets LastUsedAt; a missing key is not an error.
 	TouchKey(ctx context.Context, clientID string, at time.Time) error
 	// DeleteKey removes the key and its token index; ErrNotFound if absent.
@@ -141,7 +146,9 @@ type Revocation struct {
 
 // Events carries revocation events between the instances sharing a store.
 type Events interface {
-	// PublishRevocation announces a revocation to every subscriber.
+	// PublishRevocation announces a revocation to every subscriber. Events
+	// may arrive in another order than published (a Redis Cluster relays
+	// them between nodes); none depends on another.
 	PublishRevocation(ctx context.Context, r Revocation) error
 	// SubscribeRevocations delivers events until ctx ends. The channel is
 	// closed when the subscription ends or breaks; the caller resubscribes.

@@ -49,6 +49,14 @@ func (s instrumentedStore) TouchKey(ctx context.Context, clientID string, at tim
 	return err
 }
 
+func (s instrumentedStore) MarkTokensNotBefore(ctx context.Context, clientID string,
+	at time.Time) error {
+	start := time.Now()
+	err := s.next.MarkTokensNotBefore(ctx, clientID, at)
+	s.m.observeStore("mark_key", start, err)
+	return err
+}
+
 func (s instrumentedStore) DeleteKey(ctx context.Context, clientID string) error {
 	start := time.Now()
 	err := s.next.DeleteKey(ctx, clientID)

@@ -78,12 +78,13 @@ func (s *Service) RevokeAccountTokens(ctx context.Context, account string) (int,
 	return marked, nil
 }
 
+// markKey raises the key's revocation mark with a store operation of its
+// own, which a concurrent rotation's UpdateKey cannot undo.
 func (s *Service) markKey(ctx context.Context, k store.Key, at time.Time) error {
 	if !k.TokensNotBefore.Before(at) {
 		return nil
 	}
-	k.TokensNotBefore = at
-	if err := s.store.UpdateKey(ctx, k); err != nil {
+	if err := s.store.MarkTokensNotBefore(ctx, k.ClientID, at); err != nil {
 		return fmt.Errorf("marking key revoked: %w", err)
 	}
 	return nil
@@ -111,6 +112,7 @@ func (s *Service) relayRevocations(ctx context.Context) {
 		if err != nil {
 			s.log.Warn("revocation subscription failed", "err", err, "retry_in", backoff)
 			s.hub.setLive(false)
+			s.keys.setLive(false)
 			select {
 			case <-ctx.Done():
 				return
@@ -121,14 +123,38 @@ func (s *Service) relayRevocations(ctx context.Context) {
 		}
 		backoff = 50 * time.Millisecond
 		s.hub.setLive(true)
+		s.keys.setLive(true)
 		for r := range events {
 			if r.ClientID != "" {
-				s.callers.forget(r.ClientID)
+				s.keys.forget(r.ClientID)
 			}
-			s.hub.broadcast(r)
+			if !isKeyChange(r) {
+				s.hub.broadcast(r)
+			}
 		}
 		s.hub.setLive(false)
+		s.keys.setLive(false)
 	}
+}
+
+// announceKeyChange tells every instance that a key's record changed (a
+// rotation), so each drops the key from its cache at once. It travels as a
+// revocation event of the key with a zero NotBefore, which revokes no
+// token; instances do not pass it on to gateways. If it cannot be
+// published, other instances may accept the previous secret for up to
+// keyCacheTTL.
+func (s *Service) announceKeyChange(ctx context.Context, clientID string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	defer cancel()
+	err := s.store.PublishRevocation(ctx, store.Revocation{ClientID: clientID, At: s.now()})
+	if err != nil {
+		s.log.Warn("publishing key change failed", "client_id", clientID, "err", err)
+	}
+}
+
+// isKeyChange tells announceKeyChange's events from revocations.
+func isKeyChange(r store.Revocation) bool {
+	return r.ClientID != "" && len(r.TokenHash) == 0 && r.NotBefore.IsZero()
 }
 
 // revocationHub fans revocation events out to the streams of subscribed

@@ -64,7 +64,7 @@ func (s *Store) GetKey(ctx context.Context, clientID string) (store.Key, error) 
 		return store.Key{}, err
 	}
 	defer cancel()
-	cmd := s.c.HMGet(ctx, keyKey(clientID), "r", "u")
+	cmd := s.c.HMGet(ctx, keyKey(clientID), keyFields...)
 	k, err := decodeKey(clientID, cmd)
 	if err != nil {
 		return store.Key{}, s.fail(ctx, "get key", err)
@@ -72,14 +72,18 @@ func (s *Store) GetKey(ctx context.Context, clientID string) (store.Key, error) 
 	return k, nil
 }
 
-// decodeKey turns the answer of HMGET r u into a key; redis.Nil when the
+// keyFields are the fields of a key hash read together: the record, the
+// last-used time and the revocation mark.
+var keyFields = []string{"r", "u", "n"}
+
+// decodeKey turns the answer of HMGET r u n into a key; redis.Nil when the
 // key does not exist.
 func decodeKey(clientID string, cmd *redis.SliceCmd) (store.Key, error) {
 	vals, err := cmd.Result()
 	if err != nil {
 		return store.Key{}, err
 	}
-	if len(vals) != 2 || vals[0] == nil {
+	if len(vals) != 3 || vals[0] == nil {
 		return store.Key{}, redis.Nil
 	}
 	rec, ok1 := vals[0].(string)
@@ -94,7 +98,60 @@ func decodeKey(clientID string, cmd *redis.SliceCmd) (store.Key, error) {
 	if k.LastUsedAt, err = codec.DecodeTime([]byte(used)); err != nil {
 		return store.Key{}, fmt.Errorf("key %q last use: %w", clientID, err)
 	}
+	if mark, ok := vals[2].(string); ok {
+		at, err := decodeMark(mark)
+		if err != nil {
+			return store.Key{}, fmt.Errorf("key %q revocation mark: %w", clientID, err)
+		}
+		if at.After(k.TokensNotBefore) {
+			k.TokensNotBefore = at
+		}
+	}
 	return k, nil
+}
+
+// MarkTokensNotBefore raises the key's revocation mark in field n alone.
+func (s *Store) MarkTokensNotBefore(ctx context.Context, clientID string, at time.Time) error {
+	mark, err := encodeMark(at)
+	if err != nil {
+		return fmt.Errorf("mark key %q: %w", clientID, err)
+	}
+	ctx, cancel, err := s.op(ctx, "mark key")
+	if err != nil {
+		return err
+	}
+	defer cancel()
+	found, err := markKey.Run(ctx, s.c, []string{keyKey(clientID)}, mark).Int()
+	if err != nil {
+		return s.fail(ctx, "mark key", err)
+	}
+	if found == 0 {
+		return fmt.Errorf("mark key %q: %w", clientID, store.ErrNotFound)
+	}
+	return nil
+}
+
+// encodeMark writes a time as 20 digits of seconds and 9 of nanoseconds,
+// so marks compare as strings in time order. Times before 1970 are refused.
+func encodeMark(t time.Time) (string, error) {
+	if t.Unix() < 0 {
+		return "", fmt.Errorf("mark %v is before 1970", t)
+	}
+	return fmt.Sprintf("%020d%09d", t.Unix(), t.Nanosecond()), nil
+}
+
+func decodeMark(s string) (time.Time, error) {
+	var sec, nsec int64
+	if len(s) != 29 {
+		return time.Time{}, codec.ErrCorrupt
+	}
+	if _, err := fmt.Sscanf(s[:20], "%d", &sec); err != nil {
+		return time.Time{}, codec.ErrCorrupt
+	}
+	if _, err := fmt.Sscanf(s[20:], "%d", &nsec); err != nil {
+		return time.Time{}, codec.ErrCorrupt
+	}
+	return time.Unix(sec, nsec).UTC(), nil
 }
 
 // UpdateKey indexes the key under its (possibly new) account first, then
@@ -111,8 +168,7 @@ func (s *Store) UpdateKey(ctx context.Context, k store.Key) error {
 	if err := s.c.ZAdd(ctx, accountKeys(k.Account), redis.Z{Member: k.ClientID}).Err(); err != nil {
 		return s.fail(ctx, "update key: index", err)
 	}
-	old, err := updateKey.Run(ctx, s.c, []string{keyKey(k.ClientID)},
-		codec.EncodeKey(k), codec.AppendTime(nil, k.LastUsedAt)).Text()
+	old, err := updateKey.Run(ctx, s.c, []string{keyKey(k.ClientID)}, codec.EncodeKey(k)).Text()
 	if err != nil {
 		return s.fail(ctx, "update key "+k.ClientID, err)
 	}
@@ -207,7 +263,7 @@ func (s *Store) readKeys(ctx context.Context, ids []string) ([]store.Key, error)
 	cmds := make([]*redis.SliceCmd, len(ids))
 	_, err := s.c.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, id := range ids {
-			cmds[i] = p.HMGet(ctx, keyKey(id), "r", "u")
+			cmds[i] = p.HMGet(ctx, keyKey(id), keyFields...)
 		}
 		return nil
 	})

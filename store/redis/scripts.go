@@ -25,13 +25,32 @@ redis.call('HSET', KEYS[1], 'r', ARGV[1], 'u', ARGV[2])
 return 1
 `)
 
-// updateKey replaces a key record if the key exists.
-// KEYS: key hash. ARGV: record, last-used time. Returns the old record.
+// updateKey replaces a key record if the key exists, leaving the last-used
+// time (u) and the revocation mark (n) to their own scripts.
+// KEYS: key hash. ARGV: record. Returns the old record.
 var updateKey = redis.NewScript(`
 local old = redis.call('HGET', KEYS[1], 'r')
 if not old then return false end
-redis.call('HSET', KEYS[1], 'r', ARGV[1], 'u', ARGV[2])
+redis.call('HSET', KEYS[1], 'r', ARGV[1])
 return old
+`)
+
+// markKey raises the revocation mark (n) of an existing key, never lowering
+// it. Marks are equal-length strings of decimal digits, compared byte by
+// byte (Lua's < would depend on the server's collation locale).
+// KEYS: key hash. ARGV: mark. Returns 1 if the key exists.
+var markKey = redis.NewScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local cur = redis.call('HGET', KEYS[1], 'n')
+if cur and string.len(cur) == string.len(ARGV[1]) then
+  for i = 1, string.len(cur) do
+    local a, b = string.byte(cur, i), string.byte(ARGV[1], i)
+    if a > b then return 1 end
+    if a < b then break end
+  end
+end
+redis.call('HSET', KEYS[1], 'n', ARGV[1])
+return 1
 `)
 
 // touchKey sets the last-used time of an existing key.

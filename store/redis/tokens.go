@@ -60,7 +60,7 @@ func (s *Store) LookupToken(ctx context.Context, clientID string, hash []byte,
 		tokCmd *redis.StringCmd
 	)
 	_, err = s.c.Pipelined(ctx, func(p redis.Pipeliner) error {
-		keyCmd = p.HMGet(ctx, keyKey(clientID), "r", "u")
+		keyCmd = p.HMGet(ctx, keyKey(clientID), keyFields...)
 		tokCmd = p.HGet(ctx, tokensKey(clientID), string(hash))
 		return nil
 	})

@@ -9,7 +9,9 @@ import (
 )
 
 func testEvents(t *testing.T, h *harness) {
-	t.Run("every subscriber receives every event in order", func(t *testing.T) {
+	// Order is not part of the contract: a Redis Cluster relays publishes
+	// between nodes, so two events may arrive swapped.
+	t.Run("every subscriber receives every event", func(t *testing.T) {
 		s := h.open(t)
 		subs := make([]<-chan store.Revocation, 2)
 		for i := range subs {
@@ -27,9 +29,15 @@ func testEvents(t *testing.T, h *harness) {
 			must(t, "PublishRevocation", s.PublishRevocation(t.Context(), e))
 		}
 		for i, ch := range subs {
+			got := map[string]store.Revocation{}
+			for range events {
+				e := receive(t, ch)
+				got[e.ClientID+"|"+e.Account+"|"+string(e.TokenHash)] = e
+			}
 			for _, want := range events {
 				want.NotBefore, want.At = normTime(want.NotBefore), normTime(want.At)
-				same(t, "event received by subscriber "+string(rune('A'+i)), receive(t, ch), want)
+				same(t, "event received by subscriber "+string(rune('A'+i)),
+					got[want.ClientID+"|"+want.Account+"|"+string(want.TokenHash)], want)
 			}
 		}
 	})

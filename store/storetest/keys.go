@@ -68,7 +68,7 @@ func testKeys(t *testing.T, h *harness) {
 		}
 	})
 
-	t.Run("update replaces every field", func(t *testing.T) {
+	t.Run("update replaces every field but the last use", func(t *testing.T) {
 		s := h.open(t)
 		k := newKey(clientID(1), "acme")
 		must(t, "CreateKey", s.CreateKey(t.Context(), k))
@@ -76,11 +76,45 @@ func testKeys(t *testing.T, h *harness) {
 		k.SecretHash, k.PrevSecretHash = sum("new"), sum("old")
 		k.PrevSecretExpiresAt = now().Add(time.Minute)
 		k.TokensNotBefore = now()
+		used := k.LastUsedAt
 		k.LastUsedAt = time.Time{}
 		must(t, "UpdateKey", s.UpdateKey(t.Context(), k))
 		got, err := s.GetKey(t.Context(), k.ClientID)
 		must(t, "GetKey", err)
+		k.LastUsedAt = used // TouchKey owns it
 		same(t, "GetKey after UpdateKey", got, normKey(k))
+	})
+
+	t.Run("a revocation mark survives a racing update and never moves back", func(t *testing.T) {
+		s := h.open(t)
+		k := newKey(clientID(1), "acme")
+		k.TokensNotBefore = time.Time{}
+		must(t, "CreateKey", s.CreateKey(t.Context(), k))
+		stale, err := s.GetKey(t.Context(), k.ClientID) // a rotation reads…
+		must(t, "GetKey", err)
+		mark := now().Add(time.Second)
+		must(t, "MarkTokensNotBefore", s.MarkTokensNotBefore(t.Context(), k.ClientID, mark))
+		stale.SecretHash = sum("rotated") // …and writes after the revocation
+		must(t, "UpdateKey", s.UpdateKey(t.Context(), stale))
+		must(t, "MarkTokensNotBefore (earlier)",
+			s.MarkTokensNotBefore(t.Context(), k.ClientID, mark.Add(-time.Hour)))
+		got, err := s.GetKey(t.Context(), k.ClientID)
+		must(t, "GetKey", err)
+		if !got.TokensNotBefore.Equal(mark) || string(got.SecretHash) != string(sum("rotated")) {
+			t.Fatalf("after mark, stale update and earlier mark: mark %v secret %x; want %v and the "+
+				"rotated secret", got.TokensNotBefore, got.SecretHash, mark)
+		}
+		tok := newToken(k.ClientID, "marked", time.Minute)
+		must(t, "SaveToken", s.SaveToken(t.Context(), tok))
+		_, key, err := s.LookupToken(t.Context(), k.ClientID, tok.Hash)
+		must(t, "LookupToken", err)
+		if !key.TokensNotBefore.Equal(mark) {
+			t.Fatalf("LookupToken's key has mark %v, want %v", key.TokensNotBefore, mark)
+		}
+		err = s.MarkTokensNotBefore(t.Context(), clientID(9), mark)
+		if !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("MarkTokensNotBefore of a missing key = %v, want ErrNotFound", err)
+		}
 	})
 
 	t.Run("update of a missing key is ErrNotFound and creates nothing", func(t *testing.T) {

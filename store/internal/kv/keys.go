@@ -57,6 +57,10 @@ func (s *Store) UpdateKey(ctx context.Context, k store.Key) error {
 		if err != nil {
 			return err
 		}
+		k.LastUsedAt = old.LastUsedAt
+		if old.TokensNotBefore.After(k.TokensNotBefore) {
+			k.TokensNotBefore = old.TokensNotBefore
+		}
 		if err := tx.Put(bucketKeys, []byte(k.ClientID), codec.EncodeKey(k)); err != nil {
 			return err
 		}
@@ -67,6 +71,21 @@ func (s *Store) UpdateKey(ctx context.Context, k store.Key) error {
 			return err
 		}
 		return tx.Put(bucketAccounts, accountKey(k.Account, k.ClientID), []byte{})
+	})
+}
+
+// MarkTokensNotBefore raises a key's revocation mark.
+func (s *Store) MarkTokensNotBefore(ctx context.Context, clientID string, at time.Time) error {
+	return s.update(ctx, "mark key", func(tx Tx) error {
+		k, err := getKey(tx, clientID)
+		if err != nil {
+			return err
+		}
+		if !at.After(k.TokensNotBefore) {
+			return nil
+		}
+		k.TokensNotBefore = at
+		return tx.Put(bucketKeys, []byte(clientID), codec.EncodeKey(k))
 	})
 }
 
