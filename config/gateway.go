@@ -36,6 +36,16 @@ type Gateway struct {
 	// CacheTTL caps how long an introspection answer is reused, whatever the
 	// token's expiry (GQLGATEWAY_CACHE_TTL, a Go duration, default 5m).
 	CacheTTL time.Duration
+	// MetricsAddr is where the Prometheus metrics are served, apart from the
+	// public listener (GQLGATEWAY_METRICS_ADDR, default "127.0.0.1:9080";
+	// "off" sets it empty). Empty: no metrics listener.
+	MetricsAddr string
+	// LogFormat is "json" (default) or "text" (GQLGATEWAY_LOG_FORMAT).
+	// Empty means json.
+	LogFormat string
+	// LogLevel is "debug", "info" (default), "warn" or "error"
+	// (GQLGATEWAY_LOG_LEVEL). Empty means info.
+	LogLevel string
 }
 
 // Gateway defaults, documented once so the command's help and the package
@@ -48,7 +58,16 @@ const (
 	DefaultGatewayMaxFields    = 2000
 	DefaultGatewayCacheSize    = 10000
 	DefaultGatewayCacheTTL     = 5 * time.Minute
+	DefaultGatewayMetricsAddr  = "127.0.0.1:9080"
+	DefaultGatewayLogFormat    = "json"
+	DefaultGatewayLogLevel     = "info"
 )
+
+// metricsOff is the GQLGATEWAY_METRICS_ADDR value that turns the metrics
+// listener off. An empty value cannot: like every setting here, an empty
+// variable means the default (and a compose file's ${VAR} of an unset
+// variable is empty).
+const metricsOff = "off"
 
 // LoadGateway reads the gateway's settings through env and validates them,
 // reporting every invalid or missing setting in one error.
@@ -65,7 +84,13 @@ func LoadGateway(env Getenv) (Gateway, error) {
 		MaxFields: integer(env, &p, "GQLGATEWAY_MAX_FIELDS", DefaultGatewayMaxFields, 1, 100000),
 		CacheSize: integer(env, &p, "GQLGATEWAY_CACHE_SIZE", DefaultGatewayCacheSize,
 			1, 10_000_000),
-		CacheTTL: duration(env, &p, "GQLGATEWAY_CACHE_TTL", DefaultGatewayCacheTTL),
+		CacheTTL:    duration(env, &p, "GQLGATEWAY_CACHE_TTL", DefaultGatewayCacheTTL),
+		MetricsAddr: str(env, "GQLGATEWAY_METRICS_ADDR", DefaultGatewayMetricsAddr),
+		LogFormat:   str(env, "GQLGATEWAY_LOG_FORMAT", DefaultGatewayLogFormat),
+		LogLevel:    str(env, "GQLGATEWAY_LOG_LEVEL", DefaultGatewayLogLevel),
+	}
+	if g.MetricsAddr == metricsOff {
+		g.MetricsAddr = ""
 	}
 	g.validate(&p)
 	return g, p.err()
@@ -108,14 +133,34 @@ func (g Gateway) validate(p *problems) {
 	if g.CacheTTL <= 0 {
 		p.addf("cache TTL %s is not positive", g.CacheTTL)
 	}
+	if g.MetricsAddr != "" {
+		// Port 0 picks a free port, so two of them never clash.
+		if _, port, err := net.SplitHostPort(g.MetricsAddr); err != nil {
+			p.addf("GQLGATEWAY_METRICS_ADDR=%q is not host:port (like 127.0.0.1:9080) or off",
+				g.MetricsAddr)
+		} else if g.MetricsAddr == g.Addr && port != "0" {
+			p.addf("GQLGATEWAY_METRICS_ADDR must differ from GQLGATEWAY_ADDR: metrics are " +
+				"not served on the public listener")
+		}
+	}
+	if g.LogFormat != "" && g.LogFormat != "text" && g.LogFormat != "json" {
+		p.addf("GQLGATEWAY_LOG_FORMAT=%q must be text or json", g.LogFormat)
+	}
+	switch g.LogLevel {
+	case "", "debug", "info", "warn", "error":
+	default:
+		p.addf("GQLGATEWAY_LOG_LEVEL=%q must be debug, info, warn or error", g.LogLevel)
+	}
 }
 
 // String shows the settings with the secret redacted.
 func (g Gateway) String() string {
 	return fmt.Sprintf("addr=%s tokensvc_url=%s client_id=%s client_secret=%s "+
-		"max_body_bytes=%d max_depth=%d max_fields=%d cache_size=%d cache_ttl=%s",
+		"max_body_bytes=%d max_depth=%d max_fields=%d cache_size=%d cache_ttl=%s "+
+		"metrics_addr=%s log_format=%s log_level=%s",
 		g.Addr, g.TokenServiceURL, g.ClientID, redactedGatewaySecret(g.ClientSecret),
-		g.MaxBodyBytes, g.MaxDepth, g.MaxFields, g.CacheSize, g.CacheTTL)
+		g.MaxBodyBytes, g.MaxDepth, g.MaxFields, g.CacheSize, g.CacheTTL,
+		g.metricsAddrText(), g.LogFormat, g.LogLevel)
 }
 
 // GoString keeps %#v from printing the secret too.
@@ -133,7 +178,17 @@ func (g Gateway) LogValue() slog.Value {
 		slog.Int("max_fields", g.MaxFields),
 		slog.Int("cache_size", g.CacheSize),
 		slog.String("cache_ttl", g.CacheTTL.String()),
+		slog.String("metrics_addr", g.metricsAddrText()),
+		slog.String("log_format", g.LogFormat),
+		slog.String("log_level", g.LogLevel),
 	)
+}
+
+func (g Gateway) metricsAddrText() string {
+	if g.MetricsAddr == "" {
+		return metricsOff
+	}
+	return g.MetricsAddr
 }
 
 func redactedGatewaySecret(s string) string {

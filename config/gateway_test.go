@@ -22,6 +22,7 @@ func TestLoadGatewayDefaults(t *testing.T) {
 		ClientID: "gw", ClientSecret: "gw-secret",
 		MaxBodyBytes: 256 << 10, MaxDepth: 12, MaxFields: 2000,
 		CacheSize: 10000, CacheTTL: 5 * time.Minute,
+		MetricsAddr: "127.0.0.1:9080", LogFormat: "json", LogLevel: "info",
 	}
 	if g != want {
 		t.Errorf("LoadGateway = %+v, want %+v", g, want)

@@ -27,7 +27,8 @@ func TestSeedRequestAndResponse(t *testing.T) {
 			a.status, a.raw)
 	}
 	v := gw.post(t, m[1], "{ viewer { clientId name account scopes } }", nil)
-	want := fmt.Sprintf(`{"data":{"viewer":{"account":"acme","clientId":%q,"name":"Demo",`+
+	// The fields come back in the order the query selects them (GraphQL §7.2.2).
+	want := fmt.Sprintf(`{"data":{"viewer":{"clientId":%q,"name":"Demo","account":"acme",`+
 		`"scopes":["read"]}}}`, key.ClientID)
 	if v.status != 200 || v.raw != want {
 		t.Errorf("viewer with the login token: %d %s, want %s", v.status, v.raw, want)

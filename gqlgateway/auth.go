@@ -97,27 +97,34 @@ func (g *Gateway) identify(ctx context.Context, token string) (*Identity, error)
 	id, inactive, epoch := g.ids.lookup(hash)
 	switch {
 	case inactive:
+		inc(g.metrics.cacheLookups, cacheNegativeHit)
 		return nil, errInactive
 	case id != nil:
+		inc(g.metrics.cacheLookups, cacheHit)
 		if !g.now().Before(id.ExpiresAt) {
 			return nil, errInactive
 		}
 		return id, nil
 	}
+	inc(g.metrics.cacheLookups, cacheMiss)
 	return g.flights.do(ctx, hash, func() (*Identity, error) {
 		// Detached from the first caller's cancellation, since others may
 		// wait on this answer; bounded by its own timeout instead.
 		ictx, cancel := context.WithTimeout(context.WithoutCancel(ctx), g.cfg.IntrospectTimeout)
 		defer cancel()
+		start := time.Now()
 		in, err := g.tokens.Introspect(ictx, g.cfg.ClientID, g.cfg.ClientSecret, token)
 		if err != nil {
+			g.metrics.observeIntrospection(introspectError, time.Since(start))
 			return nil, fmt.Errorf("introspection: %w", err)
 		}
 		now := g.now()
 		if !in.Active || in.Exp <= now.Unix() {
+			g.metrics.observeIntrospection(introspectInactive, time.Since(start))
 			g.ids.storeInactive(hash)
 			return nil, errInactive
 		}
+		g.metrics.observeIntrospection(introspectActive, time.Since(start))
 		id := &Identity{
 			ClientID:  in.ClientID,
 			Name:      in.Name,

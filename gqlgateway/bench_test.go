@@ -1,6 +1,7 @@
 package gqlgateway
 
 import (
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -67,7 +68,7 @@ func BenchmarkCachedProtectedQueryParallel(b *testing.B) {
 
 // BenchmarkPublicQuery measures the pipeline without authentication.
 func BenchmarkPublicQuery(b *testing.B) {
-	g, err := New(Config{ClientID: "a", ClientSecret: "b"})
+	g, err := New(Config{ClientID: "a", ClientSecret: "b", Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -81,7 +82,7 @@ func BenchmarkPublicQuery(b *testing.B) {
 // BenchmarkPrepareDocument is a cache miss: pre-scan, parse, guard and
 // validation of a typical query, which the document cache saves.
 func BenchmarkPrepareDocument(b *testing.B) {
-	g, err := New(Config{ClientID: "a", ClientSecret: "b"})
+	g, err := New(Config{ClientID: "a", ClientSecret: "b", Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		b.Fatal(err)
 	}

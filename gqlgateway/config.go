@@ -68,8 +68,9 @@ type Config struct {
 	QueryFields    []ProtectedField
 	MutationFields []ProtectedField
 
-	// Logger receives the gateway's logs; it never gets a token or secret.
-	// Zero: slog.Default().
+	// Logger receives the gateway's logs, one "request" line per request
+	// among them (see observe.go); it never gets a token, a secret or query
+	// text. Zero: slog.Default().
 	Logger *slog.Logger
 	// Now is the clock. Zero: time.Now.
 	Now func() time.Time

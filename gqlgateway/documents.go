@@ -33,6 +33,10 @@ type document struct {
 	// lists every scope the selected fields need.
 	protected bool
 	scopes    []string
+	// op is the chosen operation; order is the order of its response keys,
+	// nil when @skip or @include make it depend on the variables.
+	op    *ast.OperationDefinition
+	order *fieldOrder
 }
 
 type docKey struct{ query, opName string }
@@ -78,7 +82,8 @@ func (c *documentCache) get(query, opName string) (*document, *requestError) {
 // guard, validate, operation choice.
 func (c *documentCache) prepare(query, opName string) (*document, *requestError) {
 	if err := checkNesting(query, c.nesting); err != nil {
-		return nil, reqErr(http.StatusBadRequest, CodeTooComplex, "%s", limitMessage(err))
+		return nil, reqErr(http.StatusBadRequest, CodeTooComplex, "%s", limitMessage(err)).
+			because(rejectNesting)
 	}
 	c.prepared.Add(1)
 	doc, err := parser.Parse(parser.ParseParams{
@@ -93,7 +98,8 @@ func (c *documentCache) prepare(query, opName string) (*document, *requestError)
 		if errors.Is(err, errTooComplex) {
 			code = CodeTooComplex
 		}
-		return nil, reqErr(http.StatusBadRequest, code, "%s", limitMessage(err))
+		return nil, reqErr(http.StatusBadRequest, code, "%s", limitMessage(err)).
+			because(guardReason(err))
 	}
 	if err := checkFieldsMerge(doc); err != nil {
 		return nil, reqErr(http.StatusBadRequest, CodeValidationFailed, "%s", err.Error())
@@ -140,7 +146,8 @@ func (c *documentCache) choose(doc *ast.Document, opName string) (*document, *re
 		return nil, reqErr(http.StatusBadRequest, CodeBadRequest,
 			"the document has no operation named %q", opName)
 	}
-	d := &document{ast: doc, opName: opName, rootFields: rootFields(op, doc)}
+	d := &document{ast: doc, opName: opName, rootFields: rootFields(op, doc), op: op,
+		order: newOrder(doc, op)}
 	switch op.Operation {
 	case ast.OperationTypeQuery:
 	case ast.OperationTypeMutation:

@@ -57,6 +57,9 @@ type requestError struct {
 	// details, when set, are the errors sent instead of message alone
 	// (validation reports each problem with its location).
 	details []wireError
+	// reason, when set, says which guard limit refused the request, for
+	// gqlgateway_guard_rejections_total (see guard_reason.go).
+	reason string
 }
 
 func (e *requestError) Error() string {
@@ -74,6 +77,13 @@ func (e *requestError) with(name, value string) *requestError {
 		c.header = make(map[string]string, 1)
 	}
 	c.header[name] = value
+	return &c
+}
+
+// because returns a copy of e that counts as a guard rejection for reason.
+func (e *requestError) because(reason string) *requestError {
+	c := *e
+	c.reason = reason
 	return &c
 }
 

@@ -24,7 +24,8 @@ import (
 // Gateway serves GraphQL over HTTP. Build it with New, serve Handler, and
 // run Start so the revocation stream lets it trust its cache of
 // introspection answers; until then (or without it) every protected request
-// introspects afresh. It is safe for concurrent use.
+// introspects afresh. Serve MetricsHandler on a listener of its own. It is
+// safe for concurrent use.
 type Gateway struct {
 	cfg     Config
 	log     *slog.Logger
@@ -37,6 +38,9 @@ type Gateway struct {
 	// warnings throttles the outage warnings logged per request.
 	warnings throttle
 	mux      *http.ServeMux
+	// handler is mux wrapped in observe: request logs and metrics.
+	handler http.Handler
+	metrics *metrics
 
 	mu      sync.Mutex
 	stop    context.CancelFunc
@@ -58,9 +62,10 @@ func New(cfg Config) (*Gateway, error) {
 		ids: newIdentityCache(cfg.IdentityCacheSize, cfg.IdentityCacheTTL,
 			cfg.NegativeCacheTTL, cfg.StreamSilence, cfg.Now),
 	}
+	g.metrics = newMetrics(g.RevocationStreamUp)
 	rules := newAccessRules()
 	res := &resolvers{tokens: g.tokens, ids: g.ids, log: g.log, warnings: &g.warnings,
-		now: cfg.Now}
+		now: cfg.Now, metrics: g.metrics}
 	g.schema, err = buildSchema(res, rules, cfg.QueryFields, cfg.MutationFields)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
@@ -77,11 +82,13 @@ func New(cfg Config) (*Gateway, error) {
 	g.mux.HandleFunc("/graphql", g.serveGraphQL)
 	g.mux.HandleFunc("GET /healthz", g.serveHealth)
 	g.mux.HandleFunc("GET /readyz", g.serveReady)
+	g.handler = g.observe(g.mux)
 	return g, nil
 }
 
-// Handler returns the gateway's HTTP handler: /graphql, /healthz, /readyz.
-func (g *Gateway) Handler() http.Handler { return g.mux }
+// Handler returns the gateway's HTTP handler: /graphql, /healthz, /readyz,
+// each request logged in one line and counted in the metrics.
+func (g *Gateway) Handler() http.Handler { return g.handler }
 
 // Start follows the token service's revocation stream in the background
 // until ctx ends or Close is called, reconnecting by itself. Calling it
@@ -133,23 +140,29 @@ func (g *Gateway) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 		writeRequestError(w, r, rerr)
 		return
 	}
+	info := infoFrom(r.Context())
+	info.setName(req.OperationName)
 	doc, rerr := g.docs.get(req.Query, req.OperationName)
 	if rerr != nil {
 		writeRequestError(w, r, rerr)
 		return
 	}
+	info.setOperation(doc.mutation, nameOf(doc.op.Name))
 	if doc.mutation && r.Method == http.MethodGet {
 		writeRequestError(w, r, reqErr(http.StatusMethodNotAllowed, CodeMethodNotAllowed,
 			"mutations need POST").with("Allow", "POST"))
 		return
 	}
-	ctx := r.Context()
+	// The token service limits failed logins per end client, not per gateway.
+	ctx := client.WithForwardedFor(r.Context(), forwardedChain(r))
 	if doc.protected {
+		info.setProtected()
 		c, rerr := g.authenticate(ctx, r.Header, doc.scopes)
 		if rerr != nil {
 			writeRequestError(w, r, rerr)
 			return
 		}
+		info.setClientID(c.id.ClientID)
 		ctx = withCaller(ctx, c)
 	}
 	ctx, cancel := context.WithTimeout(ctx, g.cfg.ExecuteTimeout)
@@ -161,5 +174,5 @@ func (g *Gateway) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 		Args:          req.Variables,
 		Context:       ctx,
 	})
-	g.writeResult(ctx, w, r, req.Query, res)
+	g.writeResult(ctx, w, r, req, doc, res)
 }

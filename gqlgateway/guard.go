@@ -97,8 +97,7 @@ func guardDocument(doc *ast.Document, lim limits) error {
 	for _, name := range order {
 		e := expand(frags[name], expanded, lim.maxFields)
 		if e.depth > lim.maxDepth {
-			return fmt.Errorf("%w: fragment %s is deeper than %d", errTooComplex, name,
-				lim.maxDepth)
+			return tooComplex(rejectDepth, "fragment %s is deeper than %d", name, lim.maxDepth)
 		}
 		expanded[name] = e
 	}
@@ -106,10 +105,10 @@ func guardDocument(doc *ast.Document, lim limits) error {
 	for _, op := range ops {
 		e := expand(op, expanded, lim.maxFields)
 		if e.depth > lim.maxDepth {
-			return fmt.Errorf("%w: the query is deeper than %d", errTooComplex, lim.maxDepth)
+			return tooComplex(rejectDepth, "the query is deeper than %d", lim.maxDepth)
 		}
 		if total = min(total+e.count, lim.maxFields+1); total > lim.maxFields {
-			return fmt.Errorf("%w: the query selects more than %d fields", errTooComplex,
+			return tooComplex(rejectSelections, "the query selects more than %d fields",
 				lim.maxFields)
 		}
 	}

@@ -1,10 +1,6 @@
 package gqlgateway
 
-import (
-	"fmt"
-
-	"github.com/graphql-go/graphql/language/ast"
-)
+import "github.com/graphql-go/graphql/language/ast"
 
 // walker visits selection sets and literal values with explicit stacks,
 // counting as it goes; it stops early once a count passes its limit.
@@ -21,12 +17,12 @@ type walker struct {
 // err reports a document-wide count that passed its limit.
 func (w *walker) err() error {
 	if w.selections > w.lim.maxFields {
-		return fmt.Errorf("%w: the document has more than %d selections", errTooComplex,
+		return tooComplex(rejectSelections, "the document has more than %d selections",
 			w.lim.maxFields)
 	}
 	if w.nodes > w.lim.maxNodes {
-		return fmt.Errorf("%w: the document has more than %d arguments, directives and "+
-			"values", errTooComplex, w.lim.maxNodes)
+		return tooComplex(rejectNodes, "the document has more than %d arguments, "+
+			"directives and values", w.lim.maxNodes)
 	}
 	return nil
 }
@@ -66,8 +62,7 @@ func (w *walker) walkSelections(root *ast.SelectionSet) (*defInfo, error) {
 				info.spreads = append(info.spreads, spreadAt{name: nameOf(s.Name), depth: f.depth})
 			}
 			if info.depth > w.lim.maxDepth {
-				return nil, fmt.Errorf("%w: the query is deeper than %d", errTooComplex,
-					w.lim.maxDepth)
+				return nil, tooComplex(rejectDepth, "the query is deeper than %d", w.lim.maxDepth)
 			}
 			if err := w.err(); err != nil {
 				return nil, err

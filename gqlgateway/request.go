@@ -40,7 +40,7 @@ func decodeRequest(w http.ResponseWriter, r *http.Request, maxBody int64,
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			return gqlRequest{}, reqErr(http.StatusRequestEntityTooLarge, CodePayloadTooLarge,
-				"the request body is larger than %d bytes", maxBody)
+				"the request body is larger than %d bytes", maxBody).because(rejectBodySize)
 		}
 		return gqlRequest{}, reqErr(http.StatusBadRequest, CodeBadRequest,
 			"the request body could not be read")
@@ -81,7 +81,7 @@ func decodeBody(body []byte, maxNesting int) (gqlRequest, *requestError) {
 func decodeGet(r *http.Request, maxBody int64, maxNesting int) (gqlRequest, *requestError) {
 	if int64(len(r.URL.RawQuery)) > maxBody {
 		return gqlRequest{}, reqErr(http.StatusRequestURITooLong, CodePayloadTooLarge,
-			"the query string is longer than %d bytes", maxBody)
+			"the query string is longer than %d bytes", maxBody).because(rejectBodySize)
 	}
 	q, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
@@ -140,7 +140,7 @@ func checkJSONNesting(b []byte, max int) *requestError {
 			depth++
 			if depth > max {
 				return reqErr(http.StatusBadRequest, CodeTooComplex,
-					"the JSON nests deeper than %d", max)
+					"the JSON nests deeper than %d", max).because(rejectNesting)
 			}
 		case c == '}' || c == ']':
 			depth--

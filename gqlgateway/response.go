@@ -45,10 +45,18 @@ func contentType(r *http.Request) string {
 func writeJSON(w http.ResponseWriter, r *http.Request, status int, body any) {
 	b, err := json.Marshal(body)
 	if err != nil {
-		status = http.StatusInternalServerError
-		b = []byte(`{"errors":[{"message":"internal error","extensions":{"code":"` +
-			CodeInternal + `"}}]}`)
+		status, b = http.StatusInternalServerError, internalErrorBody()
 	}
+	writeBytes(w, r, status, b)
+}
+
+func internalErrorBody() []byte {
+	return []byte(`{"errors":[{"message":"internal error","extensions":{"code":"` +
+		CodeInternal + `"}}]}`)
+}
+
+// writeBytes sends an encoded JSON answer with the gateway's headers.
+func writeBytes(w http.ResponseWriter, r *http.Request, status int, b []byte) {
 	h := w.Header()
 	h.Set("Content-Type", contentType(r))
 	h.Set("Cache-Control", "no-store")
@@ -58,6 +66,7 @@ func writeJSON(w http.ResponseWriter, r *http.Request, status int, body any) {
 }
 
 func writeRequestError(w http.ResponseWriter, r *http.Request, e *requestError) {
+	infoFrom(r.Context()).refused(e)
 	for k, v := range e.header {
 		w.Header().Set(k, v)
 	}
@@ -71,9 +80,10 @@ func writeRequestError(w http.ResponseWriter, r *http.Request, e *requestError) 
 // writeResult answers with an execution result. Errors from resolvers keep
 // their text only when they are Errors (they carry a code); anything else is
 // logged and shown as an internal error. The HTTP status follows the worst
-// code: an unreachable token service is a 503 even mid-execution.
+// code: an unreachable token service is a 503 even mid-execution. "data"
+// keeps the order of the query's selection set (see fieldOrder).
 func (g *Gateway) writeResult(ctx context.Context, w http.ResponseWriter, r *http.Request,
-	query string, res *graphql.Result) {
+	req gqlRequest, doc *document, res *graphql.Result) {
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		g.log.WarnContext(ctx, "execution timed out", "timeout", g.cfg.ExecuteTimeout)
 		writeRequestError(w, r, unavailable())
@@ -90,7 +100,7 @@ func (g *Gateway) writeResult(ctx context.Context, w http.ResponseWriter, r *htt
 	status := http.StatusOK
 	var lines []int
 	if len(res.Errors) > 0 {
-		lines = lineStarts(query)
+		lines = lineStarts(req.Query)
 	}
 	for _, fe := range res.Errors {
 		we := g.safeError(ctx, fe)
@@ -106,7 +116,7 @@ func (g *Gateway) writeResult(ctx context.Context, w http.ResponseWriter, r *htt
 			}
 		}
 	}
-	writeJSON(w, r, status, body)
+	g.writeExecuted(w, r, status, body, doc, req.Variables)
 }
 
 func (g *Gateway) safeError(ctx context.Context, fe gqlerrors.FormattedError) wireError {

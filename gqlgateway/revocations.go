@@ -47,6 +47,7 @@ func (g *Gateway) followRevocations(ctx context.Context) {
 			return
 		case <-time.After(wait):
 		}
+		g.metrics.reconnects.Inc()
 		backoff = min(backoff*2, maxBackoff)
 	}
 }
@@ -98,6 +99,14 @@ func (g *Gateway) followStream(ctx context.Context) (bool, error) {
 
 // applyRevocation evicts what a revoked event names.
 func (g *Gateway) applyRevocation(r client.Revocation) {
+	switch {
+	case r.TokenHash != "":
+		inc(g.metrics.revocations, revokedToken)
+	case r.ClientID != "":
+		inc(g.metrics.revocations, revokedKey)
+	case r.Account != "":
+		inc(g.metrics.revocations, revokedAccount)
+	}
 	if r.TokenHash != "" {
 		g.ids.evictHash(r.TokenHash)
 	}

@@ -1,13 +1,16 @@
 // Command gqlgateway serves the GraphQL gateway in front of the token
 // service. It reads its settings from the environment (see config.Gateway),
-// logs JSON to stderr, and on SIGTERM or SIGINT stops accepting, lets the
-// requests in flight finish and exits 0.
+// logs to stderr (JSON unless GQLGATEWAY_LOG_FORMAT=text), serves its
+// Prometheus metrics on a listener of their own (GQLGATEWAY_METRICS_ADDR),
+// and on SIGTERM or SIGINT stops accepting, lets the requests in flight
+// finish and exits 0.
 package main
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -32,24 +35,25 @@ const (
 )
 
 func main() {
-	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
-	if err := run(ctx, os.Getenv, log, nil); err != nil {
-		log.Error("gqlgateway stopped", "err", err)
+	if err := run(ctx, os.Getenv, os.Stderr, nil); err != nil {
+		fmt.Fprintf(os.Stderr, "gqlgateway: %v\n", err)
 		stop()
 		os.Exit(1)
 	}
 }
 
-// run serves until ctx ends, then shuts down gracefully. When listening is
-// not nil it receives the bound address once the server accepts requests.
-func run(ctx context.Context, getenv config.Getenv, log *slog.Logger,
+// run serves until ctx ends, then shuts down gracefully, logging to logw in
+// the format the settings ask for. When listening is not nil it receives
+// the bound address once the server accepts requests.
+func run(ctx context.Context, getenv config.Getenv, logw io.Writer,
 	listening chan<- string) error {
 	settings, err := config.LoadGateway(getenv)
 	if err != nil {
 		return err
 	}
+	log := newLogger(settings, logw)
 	cfg := gqlgateway.ConfigFromSettings(settings)
 	cfg.Logger = log
 	gw, err := gqlgateway.New(cfg)
@@ -59,6 +63,11 @@ func run(ctx context.Context, getenv config.Getenv, log *slog.Logger,
 	ln, err := net.Listen("tcp", settings.Addr)
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", settings.Addr, err)
+	}
+	metrics, err := listenMetrics(settings.MetricsAddr, gw.MetricsHandler(), log)
+	if err != nil {
+		ln.Close()
+		return err
 	}
 	srv := &http.Server{
 		Handler:           gw.Handler(),
@@ -76,6 +85,7 @@ func run(ctx context.Context, getenv config.Getenv, log *slog.Logger,
 
 	log.InfoContext(ctx, "gqlgateway listening", "addr", ln.Addr().String(),
 		"settings", settings)
+	metrics.serve(ctx, log)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	if listening != nil {
@@ -84,6 +94,7 @@ func run(ctx context.Context, getenv config.Getenv, log *slog.Logger,
 
 	select {
 	case err := <-served:
+		metrics.close()
 		return fmt.Errorf("serving: %w", err)
 	case <-ctx.Done():
 	}
@@ -92,6 +103,9 @@ func run(ctx context.Context, getenv config.Getenv, log *slog.Logger,
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
 		return fmt.Errorf("shutting down: %w", err)
+	}
+	if err := metrics.shutdown(sctx); err != nil {
+		return err
 	}
 	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serving: %w", err)

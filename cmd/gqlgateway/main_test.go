@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -52,6 +51,7 @@ func gatewayEnv(tokensvcURL string) config.Getenv {
 		"GQLGATEWAY_TOKENSVC_URL":  tokensvcURL,
 		"GQLGATEWAY_CLIENT_ID":     "gateway-key",
 		"GQLGATEWAY_CLIENT_SECRET": "gateway-secret-value",
+		"GQLGATEWAY_METRICS_ADDR":  "127.0.0.1:0",
 	})
 }
 
@@ -61,7 +61,7 @@ func startRun(t *testing.T, env config.Getenv, logs io.Writer) (string, context.
 	ctx, cancel := context.WithCancel(context.Background())
 	listening := make(chan string, 1)
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, env, slog.New(slog.NewJSONHandler(logs, nil)), listening) }()
+	go func() { done <- run(ctx, env, logs, listening) }()
 	select {
 	case addr := <-listening:
 		return "http://" + addr, cancel, done
@@ -103,7 +103,7 @@ func TestRunFinishesRequestsInFlight(t *testing.T) {
 }
 
 func TestRunRefusesMissingSettings(t *testing.T) {
-	err := run(context.Background(), config.MapEnv(nil), slog.New(slog.DiscardHandler), nil)
+	err := run(context.Background(), config.MapEnv(nil), io.Discard, nil)
 	if err == nil || !strings.Contains(err.Error(), "GQLGATEWAY_CLIENT_ID") ||
 		!strings.Contains(err.Error(), "GQLGATEWAY_CLIENT_SECRET") {
 		t.Fatalf("run without credentials = %v", err)
@@ -159,7 +159,7 @@ func TestSIGTERMExitsZero(t *testing.T) {
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), "GQLGATEWAY_TEST_RUN_MAIN=1", "GQLGATEWAY_ADDR="+addr,
 		"GQLGATEWAY_TOKENSVC_URL=http://127.0.0.1:1", "GQLGATEWAY_CLIENT_ID=gw",
-		"GQLGATEWAY_CLIENT_SECRET=gw-secret")
+		"GQLGATEWAY_CLIENT_SECRET=gw-secret", "GQLGATEWAY_METRICS_ADDR=127.0.0.1:0")
 	var stderr syncBuffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {

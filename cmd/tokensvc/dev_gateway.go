@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 
 	"github.com/positiveaction/tokens/config"
 	"github.com/positiveaction/tokens/gqlgateway"
@@ -56,7 +57,14 @@ func startDevGateway(ctx context.Context, svc *tokensvc.Service, cfg config.Toke
 	}}
 	// The gateway subscribes to revocations once the token service listens.
 	ns.onServe = func() { gw.Start(bg) }
-	return []*namedServer{ns}, settings.Addr, nil
+	servers := []*namedServer{ns}
+	if settings.MetricsAddr != "" { // its metrics, as cmd/gqlgateway serves them
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", gw.MetricsHandler())
+		servers = append(servers, &namedServer{name: "gateway-metrics",
+			srv: newHTTPServer(settings.MetricsAddr, mux, log)})
+	}
+	return servers, settings.Addr, nil
 }
 
 // portOf returns ":port" of a listen address.

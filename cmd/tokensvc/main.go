@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/signal"
 	"strings"
@@ -91,6 +92,12 @@ func serve(ctx context.Context, cfg config.TokenService, dev bool, getenv config
 		if adminToken, err = randomToken(); err != nil {
 			return err
 		}
+	}
+	if dev && len(cfg.TrustedProxies) == 0 {
+		// The dev gateway calls over loopback and forwards its callers'
+		// addresses; believe it, so failed logins are limited per caller.
+		cfg.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"),
+			netip.MustParsePrefix("::1/128")}
 	}
 	svc, err := tokensvc.New(openCtx, st, tokensvc.Config{
 		Issuer:             cfg.Issuer,

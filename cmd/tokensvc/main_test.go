@@ -148,10 +148,12 @@ func waitHTTP(t *testing.T, url string) {
 // it printed, with a stop function.
 func devOutput(t *testing.T, extraEnv ...string) (out map[string]string, ports map[string]string) {
 	t.Helper()
-	ports = map[string]string{"public": freeAddr(t), "admin": freeAddr(t), "gateway": freeAddr(t)}
+	ports = map[string]string{"public": freeAddr(t), "admin": freeAddr(t), "gateway": freeAddr(t),
+		"gateway-metrics": freeAddr(t)}
 	cmd := exec.Command(binary(t), "-dev")
 	cmd.Env = append(os.Environ(), "TOKENSVC_ADDR="+ports["public"], "TOKENSVC_ADMIN_ADDR="+ports["admin"],
-		"GQLGATEWAY_ADDR="+ports["gateway"], "TOKENSVC_ISSUER=http://"+ports["public"])
+		"GQLGATEWAY_ADDR="+ports["gateway"], "TOKENSVC_ISSUER=http://"+ports["public"],
+		"GQLGATEWAY_METRICS_ADDR="+ports["gateway-metrics"])
 	cmd.Env = append(cmd.Env, extraEnv...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

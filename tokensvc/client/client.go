@@ -73,6 +73,7 @@ func (c *Client) BaseURL() string { return c.baseURL }
 // do sends req and decodes a 2xx JSON answer into out (when out is not nil).
 // A non-2xx answer becomes *Error; a transport failure wraps ErrUnavailable.
 func (c *Client) do(req *http.Request, out any) error {
+	setForwardedFor(req)
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return fmt.Errorf("%w: %s %s: %w", ErrUnavailable, req.Method, req.URL.Path, redactURLError(err))
