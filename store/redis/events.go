@@ -16,9 +16,6 @@ import (
 
 const (
 	revocationChannel = "pa:rev"
-	// pingEvery is how long a subscription may hear nothing before it
-	// pings; a second silence as long ends it as broken.
-	pingEvery = 5 * time.Second
 	// eventBuffer is how many events a slow subscriber may fall behind.
 	eventBuffer = 64
 )
@@ -50,20 +47,29 @@ func (s *Store) PublishRevocation(ctx context.Context, r store.Revocation) error
 
 // SubscribeRevocations subscribes and waits for Redis to confirm before it
 // returns, so no event published afterwards is missed. The channel closes
-// when ctx ends, the store closes, or the connection breaks (then the
-// caller subscribes again); go-redis's silent reconnection is not used, as
-// it would hide the events lost meanwhile.
+// when ctx ends, the store closes, the connection breaks or the
+// subscription stops hearing its own echoes (see echo.go); then the caller
+// subscribes again. go-redis's silent reconnection is not used, as it
+// would hide the events lost meanwhile.
 func (s *Store) SubscribeRevocations(ctx context.Context) (<-chan store.Revocation, error) {
 	opCtx, cancel, err := s.op(ctx, "subscribe to revocations")
 	if err != nil {
 		return nil, err
 	}
 	defer cancel()
-	ps := s.c.Subscribe(opCtx, revocationChannel)
-	if _, err := ps.ReceiveTimeout(opCtx, s.opts.OpTimeout); err != nil {
-		_ = ps.Close()
-		return nil, s.fail(opCtx, "subscribe to revocations", err)
+	ec := newEcho(time.Now())
+	ps := s.c.Subscribe(opCtx, revocationChannel, ec.channel)
+	for confirmed := 0; confirmed < 2; { // one confirmation per channel
+		msg, err := ps.ReceiveTimeout(opCtx, s.opts.OpTimeout)
+		if err != nil {
+			_ = ps.Close()
+			return nil, s.fail(opCtx, "subscribe to revocations", err)
+		}
+		if _, ok := msg.(*redis.Subscription); ok {
+			confirmed++
+		}
 	}
+	ec.heard = time.Now()
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -80,33 +86,40 @@ func (s *Store) SubscribeRevocations(ctx context.Context) (<-chan store.Revocati
 		defer close(out)
 		defer stop()
 		defer s.forget(ps)
-		s.receive(ctx, ps, out)
+		s.receive(ctx, ps, ec, out)
 	}()
 	return out, nil
 }
 
-// receive delivers messages until the subscription ends or breaks.
-func (s *Store) receive(ctx context.Context, ps *redis.PubSub, out chan<- store.Revocation) {
-	pinged := false
+// receive delivers messages until the subscription ends, breaks or goes
+// deaf.
+func (s *Store) receive(ctx context.Context, ps *redis.PubSub, ec *echo,
+	out chan<- store.Revocation) {
 	for {
-		msg, err := ps.ReceiveTimeout(ctx, pingEvery)
-		if err != nil {
-			if ctx.Err() != nil || pinged || !isTimeout(err) {
-				if ctx.Err() == nil && !s.isClosed() {
-					s.log.WarnContext(ctx, "revocation subscription lost", "err", err)
-				}
-				return
-			}
-			if err := ps.Ping(ctx); err != nil {
-				return
-			}
-			pinged = true
-			continue
+		now := time.Now()
+		if ec.deaf(now) {
+			s.log.WarnContext(ctx, "revocation subscription hears nothing; subscribing again",
+				"silent_for", now.Sub(ec.heard).Round(time.Millisecond))
+			return
 		}
-		pinged = false
+		s.sendEcho(ctx, ec, now)
+		msg, err := ps.ReceiveTimeout(ctx, ec.wait(time.Now()))
+		if err != nil {
+			if ctx.Err() == nil && isTimeout(err) {
+				continue
+			}
+			if ctx.Err() == nil && !s.isClosed() {
+				s.log.WarnContext(ctx, "revocation subscription lost", "err", err)
+			}
+			return
+		}
 		m, ok := msg.(*redis.Message)
 		if !ok {
-			continue // a pong or a subscription notice
+			continue // a subscription notice
+		}
+		if m.Channel == ec.channel {
+			ec.heard = time.Now()
+			continue
 		}
 		var e event
 		if err := json.Unmarshal([]byte(m.Payload), &e); err != nil {

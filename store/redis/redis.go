@@ -19,6 +19,8 @@
 //	pa:audit         stream audit entries (field e = record), trimmed by
 //	                 MINID to the retention on every append
 //	pa:rev           pub/sub channel of revocation events (JSON)
+//	pa:rev:echo:R    pub/sub channel of one subscription's liveness echoes
+//	                 (R random; see echo.go)
 //
 // Records are the compact binary encoding of store/internal/codec. A token
 // costs one field in its key's hash: no key, TTL or index entry of its own.
