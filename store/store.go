@@ -139,7 +139,9 @@ type Revocation struct {
 	ClientID  string
 	Account   string
 	// NotBefore is the mark for key and account revocations: tokens issued
-	// before it are revoked.
+	// before it are revoked. A ClientID event with a zero NotBefore revokes
+	// nothing: the token service announces a changed key (a rotation) that
+	// way, so other instances drop their cached copy of it.
 	NotBefore time.Time
 	At        time.Time
 }

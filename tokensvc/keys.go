@@ -195,7 +195,8 @@ func (s *Service) RotateKey(ctx context.Context, clientID string, grace time.Dur
 	if err := s.store.UpdateKey(ctx, k); err != nil {
 		return store.Key{}, "", fmt.Errorf("rotating key: %w", err)
 	}
-	s.callers.forget(clientID)
+	s.keys.forget(clientID)
+	s.announceKeyChange(ctx, clientID)
 	return k, Secret(secret), nil
 }
 
@@ -207,7 +208,7 @@ func (s *Service) DeleteKey(ctx context.Context, clientID string) error {
 	if err := s.store.DeleteKey(ctx, clientID); err != nil {
 		return fmt.Errorf("deleting key: %w", err)
 	}
-	s.callers.forget(clientID)
+	s.keys.forget(clientID)
 	s.announce(ctx, store.Revocation{ClientID: clientID, NotBefore: farFuture, At: s.now()})
 	return nil
 }
@@ -224,10 +225,12 @@ func (s *Service) verifyKeySecret(k store.Key, presented string) bool {
 	return ok || (prev && okPrev)
 }
 
-// authenticateKey looks a key up and checks its secret, doing the same work
-// for an unknown Client ID so timing does not reveal which exist.
+// authenticateKey looks a key up (through the key cache) and checks its
+// secret, doing the same work for an unknown Client ID so timing does not
+// reveal which exist. It authenticates the callers of introspection,
+// revocation and the revocation stream.
 func (s *Service) authenticateKey(ctx context.Context, clientID, secret string) (store.Key, error) {
-	k, err := s.store.GetKey(ctx, clientID)
+	k, err := s.lookupKey(ctx, clientID)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		secretMatches(nil, secret)

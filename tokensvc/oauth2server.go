@@ -10,11 +10,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"slices"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/go-oauth2/oauth2/v4"
 	oerrors "github.com/go-oauth2/oauth2/v4/errors"
@@ -27,6 +24,10 @@ import (
 // errTemporarilyUnavailable is RFC 6749 §5.2's code for a server that cannot
 // answer now (the store is unreachable).
 var errTemporarilyUnavailable = errors.New("temporarily_unavailable")
+
+// errRateLimited refuses a correct authentication of a Client ID or address
+// that has reached its failure limit (answered 429).
+var errRateLimited = errors.New("failed-authentication limit reached")
 
 type oauthServer struct {
 	srv *server.Server
@@ -52,6 +53,11 @@ func newOAuthServer(s *Service) *oauthServer {
 		return ex.clientID, ex.secret.Reveal(), nil
 	})
 	srv.SetInternalErrorHandler(func(err error) *oerrors.Response {
+		if errors.Is(err, errRateLimited) {
+			re := oerrors.NewResponse(errTemporarilyUnavailable, http.StatusTooManyRequests)
+			re.Description = "too many failed client authentications; retry later"
+			return re
+		}
 		if errors.Is(err, store.ErrUnavailable) {
 			re := oerrors.NewResponse(errTemporarilyUnavailable, http.StatusServiceUnavailable)
 			re.Description = "the token service cannot reach its store; try again shortly"
@@ -91,18 +97,29 @@ func newOAuthServer(s *Service) *oauthServer {
 
 // issue runs the library's token flow for an already parsed request.
 func (o *oauthServer) issue(ex *tokenExchange, r *http.Request) {
-	r = r.WithContext(context.WithValue(r.Context(), exchangeKey{}, ex))
-	_ = o.srv.HandleTokenRequest(ex, r) // errors are answered through the hooks
+	ctx := context.WithValue(r.Context(), exchangeKey{}, ex)
+	ctx = context.WithValue(ctx, mintedKey{}, &mintedToken{})
+	_ = o.srv.HandleTokenRequest(ex, r.WithContext(ctx)) // errors are answered through the hooks
 }
 
 type exchangeKey struct{}
+
+// mintedToken carries the token the generator signed, and its record, to
+// the recorder within one request, so nothing is re-derived from the
+// library's string-typed token info.
+type mintedToken struct {
+	token  string
+	record store.Token
+}
+
+type mintedKey struct{}
 
 // clientStore finds keys for the library. An unknown Client ID yields a
 // client that fails verification after the same hashing work.
 type clientStore struct{ s *Service }
 
 func (c clientStore) GetByID(ctx context.Context, id string) (oauth2.ClientInfo, error) {
-	k, err := c.s.store.GetKey(ctx, id)
+	k, err := c.s.lookupKey(ctx, id)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return &clientInfo{s: c.s}, nil
@@ -143,6 +160,14 @@ func (g jwtGenerator) Token(ctx context.Context, data *oauth2.GenerateBasic,
 	if !ok || !ci.known {
 		return "", "", oerrors.ErrInvalidClient
 	}
+	// The secret is right; failures counted by other instances may still
+	// have blocked the Client ID or the address.
+	if ex, ok := data.Request.Context().Value(exchangeKey{}).(*tokenExchange); ok {
+		if wait := g.s.limiter.sharedWait(ctx, ci.key.ClientID, ex.addr); wait > 0 {
+			ex.Header().Set("Retry-After", retryAfter(wait))
+			return "", "", errRateLimited
+		}
+	}
 	granted, ok := grantScope(ci.key.Scopes, data.TokenInfo.GetScope())
 	if !ok {
 		return "", "", oerrors.ErrInvalidScope
@@ -156,14 +181,11 @@ func (g jwtGenerator) Token(ctx context.Context, data *oauth2.GenerateBasic,
 		return "", "", err
 	}
 	data.TokenInfo.SetScope(strings.Join(granted, " "))
-	if eti, ok := data.TokenInfo.(oauth2.ExtendableTokenInfo); ok {
-		eti.SetExtension(url.Values{
-			"jti":     {rec.ID},
-			"account": {rec.Account},
-			"iat":     {strconv.FormatInt(rec.IssuedAt.UnixNano(), 10)},
-			"exp":     {strconv.FormatInt(rec.ExpiresAt.UnixNano(), 10)},
-		})
+	m, ok := data.Request.Context().Value(mintedKey{}).(*mintedToken)
+	if !ok {
+		return "", "", errors.New("token request without its minted-token slot")
 	}
+	m.token, m.record = tok, rec
 	return tok, "", nil
 }
 
@@ -183,30 +205,16 @@ func grantScope(keyScopes []string, requested string) ([]string, bool) {
 	return slices.Compact(want), true
 }
 
-// tokenRecorder records each issued token by its hash: one store write.
+// tokenRecorder records each issued token by its hash: one store write of
+// the record the generator made with the token.
 type tokenRecorder struct{ s *Service }
 
 func (t tokenRecorder) Create(ctx context.Context, info oauth2.TokenInfo) error {
-	eti, ok := info.(oauth2.ExtendableTokenInfo)
-	if !ok {
-		return errors.New("token info carries no extension")
+	m, ok := ctx.Value(mintedKey{}).(*mintedToken)
+	if !ok || m.token == "" || m.token != info.GetAccess() {
+		return errors.New("no minted record for the token being stored")
 	}
-	ext := eti.GetExtension()
-	iat, err1 := strconv.ParseInt(ext.Get("iat"), 10, 64)
-	exp, err2 := strconv.ParseInt(ext.Get("exp"), 10, 64)
-	if err := errors.Join(err1, err2); err != nil {
-		return fmt.Errorf("token times: %w", err)
-	}
-	rec := store.Token{
-		Hash:      hashToken(info.GetAccess()),
-		ID:        ext.Get("jti"),
-		ClientID:  info.GetClientID(),
-		Account:   ext.Get("account"),
-		Scopes:    strings.Fields(info.GetScope()),
-		IssuedAt:  time.Unix(0, iat).UTC(),
-		ExpiresAt: time.Unix(0, exp).UTC(),
-	}
-	if err := t.s.store.SaveToken(ctx, rec); err != nil {
+	if err := t.s.store.SaveToken(ctx, m.record); err != nil {
 		return fmt.Errorf("recording token: %w", err)
 	}
 	return nil

@@ -97,7 +97,7 @@ type Service struct {
 	signer  *signer
 	oauth   *oauthServer
 	hub     *revocationHub
-	callers *callerCache
+	keys    *keyCache // keys recently read for client authentication
 	limiter *failureLimiter
 	metrics *metrics // Prometheus metrics, served on the admin listener
 
@@ -128,7 +128,7 @@ func New(ctx context.Context, st store.Store, cfg Config) (*Service, error) {
 		store:    st,
 		log:      cfg.Logger,
 		signer:   sig,
-		callers:  newCallerCache(cfg.Now),
+		keys:     newKeyCache(cfg.Now),
 		metrics:  m,
 		done:     make(chan struct{}),
 		draining: make(chan struct{}),

@@ -34,6 +34,9 @@ type signer struct {
 	private crypto.Signer
 	kid     string
 	jwk     map[string]string // the public key as a JWK, for the JWKS
+	// header is the encoded JWS header (alg, kid, typ at+jwt), the same for
+	// every token, so it is made once.
+	header string
 }
 
 // loadSigner reads the signing key from pemFile when given, else takes the
@@ -127,6 +130,11 @@ func parseSigner(alg string, pemBytes []byte) (*signer, error) {
 		return nil, fmt.Errorf("signing key: unsupported key type %T", parsed)
 	}
 	s.kid = thumbprint(s.jwk)
+	header, err := json.Marshal(map[string]string{"alg": alg, "kid": s.kid, "typ": "at+jwt"})
+	if err != nil {
+		return nil, fmt.Errorf("signing key: encoding the JWS header: %w", err)
+	}
+	s.header = b64(header)
 	return s, nil
 }
 
@@ -144,17 +152,28 @@ func thumbprint(jwk map[string]string) string {
 
 func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
 
-// sign makes a compact JWS with the RFC 9068 header.
-func (s *signer) sign(claims jwt.Claims) (string, error) {
-	t := jwt.NewWithClaims(s.method, claims)
-	t.Header["typ"] = "at+jwt"
-	t.Header["kid"] = s.kid
-	signed, err := t.SignedString(s.private)
+// sign makes a compact JWS (RFC 7515 §7.1) of the claims with the RFC 9068
+// header: the prepared header, the claims encoded straight into the
+// buffer, and the signature of golang-jwt's signing method.
+func (s *signer) sign(claims tokenClaims) (string, error) {
+	var payload [512]byte
+	body := claims.appendJSON(payload[:0])
+	enc := base64.RawURLEncoding
+	buf := make([]byte, 0, len(s.header)+2+enc.EncodedLen(len(body))+maxSignatureB64)
+	buf = append(buf, s.header...)
+	buf = append(buf, '.')
+	buf = enc.AppendEncode(buf, body)
+	sig, err := s.method.Sign(string(buf), s.private)
 	if err != nil {
 		return "", fmt.Errorf("signing token: %w", err)
 	}
-	return signed, nil
+	buf = append(buf, '.')
+	return string(enc.AppendEncode(buf, sig)), nil
 }
+
+// maxSignatureB64 is the encoded length of an ES256 or EdDSA signature
+// (64 bytes each).
+const maxSignatureB64 = 86
 
 // publicJWK returns the public key with its use, algorithm and key ID.
 func (s *signer) publicJWK() map[string]string {

@@ -1,6 +1,7 @@
 package tokensvc
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -9,20 +10,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
-
 	"github.com/positiveaction/tokens/store"
 )
-
-// accessClaims are the RFC 9068 claims of an access token, plus the key's
-// account and Name.
-type accessClaims struct {
-	jwt.RegisteredClaims
-	ClientID string `json:"client_id"`
-	Scope    string `json:"scope"`
-	Account  string `json:"account"`
-	Name     string `json:"name"`
-}
 
 // mint signs an access token for key k with the granted scopes and returns
 // it with the record to store. It does not store anything itself.
@@ -33,20 +22,16 @@ func (s *Service) mint(k store.Key, scopes []string, issued time.Time,
 		return "", store.Token{}, err
 	}
 	exp := issued.Add(ttl)
-	claims := accessClaims{
-		RegisteredClaims: jwt.RegisteredClaims{
-			Issuer:    s.cfg.Issuer,
-			Subject:   k.ClientID,
-			Audience:  jwt.ClaimStrings{s.cfg.Audience},
-			ExpiresAt: jwt.NewNumericDate(exp),
-			IssuedAt:  jwt.NewNumericDate(issued),
-			NotBefore: jwt.NewNumericDate(issued),
-			ID:        jti,
-		},
-		ClientID: k.ClientID,
-		Scope:    strings.Join(scopes, " "),
-		Account:  k.Account,
-		Name:     k.Name,
+	claims := tokenClaims{
+		issuer:   s.cfg.Issuer,
+		audience: s.cfg.Audience,
+		subject:  k.ClientID,
+		issued:   issued,
+		expires:  exp,
+		id:       jti,
+		scope:    strings.Join(scopes, " "),
+		account:  k.Account,
+		keyName:  k.Name,
 	}
 	tok, err := s.signer.sign(claims)
 	if err != nil {
@@ -129,24 +114,55 @@ func (s *Service) Inspect(ctx context.Context, token string) (Identity, error) {
 
 // unverifiedClientID reads client_id from a JWT's payload without checking
 // the signature: it only picks where to look. The record, keyed by the
-// token's hash, is what proves the token is ours.
+// token's hash, is what proves the token is ours, so a forged payload can
+// at worst pick a key under which nothing is found.
 func unverifiedClientID(token string) (string, bool) {
 	if len(token) > maxTokenLen {
 		return "", false
 	}
-	parts := strings.Split(token, ".")
-	if len(parts) != 3 || parts[1] == "" {
+	_, rest, ok1 := strings.Cut(token, ".")
+	encoded, sig, ok2 := strings.Cut(rest, ".")
+	if !ok1 || !ok2 || encoded == "" || strings.Contains(sig, ".") {
 		return "", false
 	}
-	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	payload, err := base64.RawURLEncoding.DecodeString(encoded)
 	if err != nil {
 		return "", false
 	}
-	var claims struct {
-		ClientID string `json:"client_id"`
+	id, found := plainClientID(payload)
+	if !found {
+		var claims struct {
+			ClientID string `json:"client_id"`
+		}
+		if json.Unmarshal(payload, &claims) != nil {
+			return "", false
+		}
+		id = claims.ClientID
 	}
-	if json.Unmarshal(payload, &claims) != nil || claims.ClientID == "" || len(claims.ClientID) > 100 {
+	if id == "" || len(id) > 100 {
 		return "", false
 	}
-	return claims.ClientID, true
+	return id, true
+}
+
+// clientIDClaim is how tokenClaims.appendJSON writes the claim's start.
+var clientIDClaim = []byte(`"client_id":"`)
+
+// plainClientID finds the client_id claim as this service writes it (an
+// unescaped string) without decoding the rest of the payload; anything
+// else is left to encoding/json. In a payload this service signed the
+// pattern can only be the claim itself (a quote inside a JSON string is
+// escaped); in a forged one it may pick another value, under which no
+// record of that token can exist.
+func plainClientID(payload []byte) (string, bool) {
+	i := bytes.Index(payload, clientIDClaim)
+	if i < 0 {
+		return "", false
+	}
+	value := payload[i+len(clientIDClaim):]
+	end := bytes.IndexByte(value, '"')
+	if end < 0 || bytes.IndexByte(value[:end], '\\') >= 0 {
+		return "", false
+	}
+	return string(value[:end]), true
 }
