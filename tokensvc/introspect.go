@@ -23,10 +23,13 @@ func (s *Service) authenticateFormCaller(w http.ResponseWriter, r *http.Request,
 	cc, oerr := readClientCredentials(r, form)
 	if oerr != nil {
 		s.metrics.authFailed(authMalformed)
-		writeOAuthError(w, *oerr, oerr.code == "invalid_client")
 		if oerr.code == "invalid_client" {
-			s.limiter.failed(r.Context(), cc.clientID, s.clientAddr(r))
+			if wait := s.limiter.failed(r.Context(), cc.clientID, s.clientAddr(r)); wait > 0 {
+				writeRateLimited(w, wait)
+				return store.Key{}, false
+			}
 		}
+		writeOAuthError(w, *oerr, oerr.code == "invalid_client")
 		return store.Key{}, false
 	}
 	setRequestClientID(r, cc.clientID)
@@ -36,16 +39,23 @@ func (s *Service) authenticateFormCaller(w http.ResponseWriter, r *http.Request,
 			"too many failed client authentications; retry later"}, false)
 		return store.Key{}, false
 	}
-	k, err := s.authenticateCaller(r.Context(), cc.clientID, cc.secret.Reveal())
+	k, err := s.authenticateKey(r.Context(), cc.clientID, cc.secret.Reveal())
 	switch {
 	case errors.Is(err, errBadCredentials):
 		s.metrics.authFailed(authBadCredentials)
-		s.limiter.failed(r.Context(), cc.clientID, s.clientAddr(r))
+		if wait := s.limiter.failed(r.Context(), cc.clientID, s.clientAddr(r)); wait > 0 {
+			writeRateLimited(w, wait)
+			return store.Key{}, false
+		}
 		writeOAuthError(w, oauthError{http.StatusUnauthorized, "invalid_client",
 			"client authentication failed"}, true)
 		return store.Key{}, false
 	case err != nil:
 		s.writeOAuthStoreError(w, r, err)
+		return store.Key{}, false
+	}
+	if wait := s.limiter.sharedWait(r.Context(), k.ClientID, s.clientAddr(r)); wait > 0 {
+		writeRateLimited(w, wait)
 		return store.Key{}, false
 	}
 	if scope != "" && !slices.Contains(k.Scopes, scope) {

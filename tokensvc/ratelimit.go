@@ -13,17 +13,21 @@ import (
 
 // failureLimiter counts failed client authentications per Client ID and
 // per source address in the store, so every instance shares the counts.
-// The success path costs no store call: each instance remembers locally
-// which names are blocked, learning it from the shared count on the next
-// failure it sees.
+// Each instance remembers locally which names are blocked. It learns of a
+// limit reached elsewhere from the shared count its next failure returns
+// (that failure is answered 429), and, before letting a correct
+// authentication through, from the shared counts read at most once per
+// sharedCheckInterval (ratelimit_shared.go).
 type failureLimiter struct {
 	s            *Service
 	mu           sync.Mutex
 	blockedUntil map[string]time.Time
+	checkedAt    map[string]time.Time // last read of a shared count for a success
 }
 
 func newFailureLimiter(s *Service) *failureLimiter {
-	return &failureLimiter{s: s, blockedUntil: make(map[string]time.Time)}
+	return &failureLimiter{s: s, blockedUntil: make(map[string]time.Time),
+		checkedAt: make(map[string]time.Time)}
 }
 
 func clientCounter(id string) string { return "authfail:client:" + id }
@@ -54,12 +58,15 @@ func (l *failureLimiter) blocked(clientID, addr string) time.Duration {
 }
 
 // failed counts one failure for the Client ID (when known) and the address.
-// A store fault is logged, not answered: limiting fails open, while the
-// authentication itself never does.
-func (l *failureLimiter) failed(ctx context.Context, clientID, addr string) {
+// It returns how long the caller must wait when this failure went past a
+// limit already reached through other instances' counts (answer 429, not
+// 401), else 0. A store fault is logged, not answered: limiting fails
+// open, while the authentication itself never does.
+func (l *failureLimiter) failed(ctx context.Context, clientID, addr string) time.Duration {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
 	defer cancel()
 	window := l.s.cfg.AuthFailureWindow
+	var over time.Duration
 	check := func(name string, limit int) {
 		n, err := l.s.store.Incr(ctx, name, window)
 		if err != nil {
@@ -67,18 +74,17 @@ func (l *failureLimiter) failed(ctx context.Context, clientID, addr string) {
 			return
 		}
 		if n >= int64(limit) {
-			l.mu.Lock()
-			if len(l.blockedUntil) > 100_000 {
-				clear(l.blockedUntil) // bound memory under a flood of names
+			wait := l.block(name)
+			if n > int64(limit) {
+				over = wait
 			}
-			l.blockedUntil[name] = l.s.cfg.Now().Add(window)
-			l.mu.Unlock()
 		}
 	}
 	if clientID != "" && len(clientID) <= 100 {
 		check(clientCounter(clientID), l.s.cfg.AuthFailureLimit)
 	}
 	check(addressCounter(addr), l.s.cfg.AuthFailureIPLimit)
+	return over
 }
 
 // clientAddr is the caller's address: the peer, or, when the peer is a
@@ -121,7 +127,8 @@ const lastUsedResolution = time.Minute
 // noteKeyUsed refreshes the key's last-used time when it is stale.
 func (s *Service) noteKeyUsed(ctx context.Context, k store.Key) {
 	now := s.now()
-	if k.ClientID == "" || now.Sub(k.LastUsedAt) < lastUsedResolution {
+	if k.ClientID == "" || now.Sub(k.LastUsedAt) < lastUsedResolution ||
+		!s.keys.claimTouch(k.ClientID, now) {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)

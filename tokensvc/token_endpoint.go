@@ -156,9 +156,13 @@ func parseBasic(header string) (clientCredentials, bool) {
 type tokenExchange struct {
 	http.ResponseWriter
 	clientCredentials
-	key     store.Key // set by the generator once authenticated
-	status  int
-	errCode string
+	addr string // the caller's address, for the failure limits
+	// countFailure counts a failed authentication before it is answered;
+	// a wait above zero turns the 401 into a 429.
+	countFailure func() time.Duration
+	key          store.Key // set by the generator once authenticated
+	status       int
+	errCode      string
 }
 
 // answer writes the RFC 6749 §5.1 success or §5.2 error body.
@@ -166,6 +170,13 @@ func (ex *tokenExchange) answer(data map[string]any, header http.Header, status 
 	ex.status = status
 	if code, ok := data["error"].(string); ok {
 		ex.errCode = code
+		if code == "invalid_client" && ex.countFailure != nil {
+			if wait := ex.countFailure(); wait > 0 {
+				ex.status = http.StatusTooManyRequests
+				writeRateLimited(ex.ResponseWriter, wait)
+				return nil
+			}
+		}
 		for k := range header {
 			ex.Header().Set(k, header.Get(k))
 		}
@@ -215,10 +226,13 @@ func (s *Service) handleToken(w http.ResponseWriter, r *http.Request) {
 	cc, oerr := readClientCredentials(r, form)
 	if oerr != nil {
 		s.metrics.authFailed(authMalformed)
-		writeOAuthError(w, *oerr, oerr.code == "invalid_client" && cc.usedBasic)
 		if oerr.code == "invalid_client" {
-			s.limiter.failed(r.Context(), cc.clientID, s.clientAddr(r))
+			if wait := s.limiter.failed(r.Context(), cc.clientID, s.clientAddr(r)); wait > 0 {
+				writeRateLimited(w, wait)
+				return
+			}
 		}
+		writeOAuthError(w, *oerr, oerr.code == "invalid_client" && cc.usedBasic)
 		return
 	}
 	setRequestClientID(r, cc.clientID)
@@ -229,12 +243,14 @@ func (s *Service) handleToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r.PostForm, r.Form = form, form
-	ex := &tokenExchange{ResponseWriter: w, clientCredentials: cc}
+	ex := &tokenExchange{ResponseWriter: w, clientCredentials: cc, addr: s.clientAddr(r)}
+	ex.countFailure = func() time.Duration {
+		return s.limiter.failed(r.Context(), cc.clientID, ex.addr)
+	}
 	s.oauth.issue(ex, r)
 	switch {
 	case ex.errCode == "invalid_client":
 		s.metrics.authFailed(authBadCredentials)
-		s.limiter.failed(r.Context(), cc.clientID, s.clientAddr(r))
 	case ex.status == http.StatusOK:
 		s.metrics.tokensIssued.Inc()
 		s.noteKeyUsed(r.Context(), ex.key)

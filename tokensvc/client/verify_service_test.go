@@ -50,7 +50,8 @@ func TestVerifierAcceptsTheServiceTokens(t *testing.T) {
 				t.Fatalf("revoking: %d %s", r.Status, r.Body)
 			}
 			if _, err := v.Verify(t.Context(), tok); err != nil {
-				t.Fatalf("a revoked token no longer verifies offline (%v): the docs say it does", err)
+				t.Fatalf("a revoked token no longer verifies offline (%v), unlike SPEC says",
+					err)
 			}
 		})
 	}

@@ -62,7 +62,8 @@ func TestVerifierAcceptsGoodTokens(t *testing.T) {
 		}), nil)},
 		{"issued slightly in the future within the leeway",
 			e.es.sign(t, e.with(func(c jwt.MapClaims) {
-				c["iat"], c["nbf"] = e.now.Add(5*time.Second).Unix(), e.now.Add(5*time.Second).Unix()
+				soon := e.now.Add(5 * time.Second).Unix()
+				c["iat"], c["nbf"] = soon, soon
 			}), nil)},
 		{"audience among several", e.es.sign(t, e.with(func(c jwt.MapClaims) {
 			c["aud"] = []string{"other-api", testAudience}
@@ -105,8 +106,12 @@ func TestVerifierRefuses(t *testing.T) {
 		return s
 	}
 	header := func(h map[string]any) string { return b64JSON(t, h) }
+	noneHeader := func(alg string) string {
+		return header(map[string]any{"alg": alg, "typ": "at+jwt", "kid": e.es.kid})
+	}
 	claims := b64JSON(t, goodClaims(e.now))
 	edited := func(edit func(c jwt.MapClaims)) string { return e.es.sign(t, e.with(edit), nil) }
+	otherSig := strings.Split(edited(func(c jwt.MapClaims) { c["jti"] = "x" }), ".")[2]
 	wrongHeader := func(edit func(h map[string]any)) string {
 		return e.es.sign(t, goodClaims(e.now), edit)
 	}
@@ -115,13 +120,9 @@ func TestVerifierRefuses(t *testing.T) {
 		name  string
 		token string
 	}{
-		{"alg none without signature",
-			header(map[string]any{"alg": "none", "typ": "at+jwt", "kid": e.es.kid}) + "." + claims + "."},
-		{"alg none with the real signature",
-			header(map[string]any{"alg": "none", "typ": "at+jwt", "kid": e.es.kid}) + "." +
-				claims + "." + parts[2]},
-		{"alg NONE in capitals",
-			header(map[string]any{"alg": "NONE", "typ": "at+jwt", "kid": e.es.kid}) + "." + claims + "."},
+		{"alg none without signature", noneHeader("none") + "." + claims + "."},
+		{"alg none with the real signature", noneHeader("none") + "." + claims + "." + parts[2]},
+		{"alg NONE in capitals", noneHeader("NONE") + "." + claims + "."},
 		{"HS256 keyed with the public key as PEM", hmacWith(esPEM)},
 		{"HS256 keyed with the public key as JWK JSON", hmacWith(esJWK)},
 		{"HS256 keyed with the public key's x coordinate", hmacWith([]byte(e.es.jwk(t)["x"]))},
@@ -133,10 +134,16 @@ func TestVerifierRefuses(t *testing.T) {
 		{"no kid", wrongHeader(func(h map[string]any) { delete(h, "kid") })},
 		{"typ JWT", wrongHeader(func(h map[string]any) { h["typ"] = "JWT" })},
 		{"no typ", wrongHeader(func(h map[string]any) { delete(h, "typ") })},
-		{"typ that only contains at+jwt", wrongHeader(func(h map[string]any) { h["typ"] = "x-at+jwt" })},
-		{"critical header extension", wrongHeader(func(h map[string]any) { h["crit"] = []string{"exp"} })},
+		{"typ that only contains at+jwt", wrongHeader(func(h map[string]any) {
+			h["typ"] = "x-at+jwt"
+		})},
+		{"critical header extension", wrongHeader(func(h map[string]any) {
+			h["crit"] = []string{"exp"}
+		})},
 		{"wrong issuer", edited(func(c jwt.MapClaims) { c["iss"] = "https://evil.example" })},
-		{"issuer with a trailing slash", edited(func(c jwt.MapClaims) { c["iss"] = testIssuer + "/" })},
+		{"issuer with a trailing slash", edited(func(c jwt.MapClaims) {
+			c["iss"] = testIssuer + "/"
+		})},
 		{"no issuer", edited(func(c jwt.MapClaims) { delete(c, "iss") })},
 		{"wrong audience", edited(func(c jwt.MapClaims) { c["aud"] = "other-api" })},
 		{"no audience", edited(func(c jwt.MapClaims) { delete(c, "aud") })},
@@ -144,8 +151,12 @@ func TestVerifierRefuses(t *testing.T) {
 			c["exp"] = e.now.Add(-time.Minute).Unix()
 		})},
 		{"no exp", edited(func(c jwt.MapClaims) { delete(c, "exp") })},
-		{"not yet valid", edited(func(c jwt.MapClaims) { c["nbf"] = e.now.Add(time.Minute).Unix() })},
-		{"issued in the future", edited(func(c jwt.MapClaims) { c["iat"] = e.now.Add(time.Hour).Unix() })},
+		{"not yet valid", edited(func(c jwt.MapClaims) {
+			c["nbf"] = e.now.Add(time.Minute).Unix()
+		})},
+		{"issued in the future", edited(func(c jwt.MapClaims) {
+			c["iat"] = e.now.Add(time.Hour).Unix()
+		})},
 		{"no iat", edited(func(c jwt.MapClaims) { delete(c, "iat") })},
 		{"no sub", edited(func(c jwt.MapClaims) { delete(c, "sub") })},
 		{"no client_id", edited(func(c jwt.MapClaims) { delete(c, "client_id") })},
@@ -156,8 +167,7 @@ func TestVerifierRefuses(t *testing.T) {
 			parts[0] + "." + b64JSON(t, e.with(func(c jwt.MapClaims) { c["scope"] = "admin" })) +
 				"." + parts[2]},
 		{"signature removed", parts[0] + "." + parts[1] + "."},
-		{"signature of another token", parts[0] + "." + parts[1] + "." +
-			strings.Split(e.es.sign(t, e.with(func(c jwt.MapClaims) { c["jti"] = "x" }), nil), ".")[2]},
+		{"signature of another token", parts[0] + "." + parts[1] + "." + otherSig},
 		{"padded base64", parts[0] + "=." + parts[1] + "." + parts[2]},
 		{"four segments", good + ".AAAA"},
 		{"two segments", parts[0] + "." + parts[1]},
