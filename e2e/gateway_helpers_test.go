@@ -59,13 +59,21 @@ func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 
 func (e *env) startGateway(t *testing.T) *gateway {
 	t.Helper()
+	return startGatewayWith(t, e.proxy.URL(), e.gwKey, slog.New(slog.DiscardHandler))
+}
+
+// startGatewayWith serves a gateway wired to the token service at tsURL with
+// key, counting its introspections, and waits until its revocation stream
+// is up. It stops with the test.
+func startGatewayWith(t *testing.T, tsURL string, key testenv.Key, log *slog.Logger) *gateway {
+	t.Helper()
 	calls := &countingTransport{base: &http.Transport{MaxIdleConnsPerHost: 64}}
 	gw, err := gqlgateway.New(gqlgateway.Config{
-		TokenServiceURL: e.proxy.URL(),
-		ClientID:        e.gwKey.ClientID,
-		ClientSecret:    e.gwKey.SecretID,
+		TokenServiceURL: tsURL,
+		ClientID:        key.ClientID,
+		ClientSecret:    key.SecretID,
 		HTTPClient:      &http.Client{Timeout: 5 * time.Second, Transport: calls},
-		Logger:          slog.New(slog.DiscardHandler),
+		Logger:          log,
 	})
 	if err != nil {
 		t.Fatalf("gqlgateway.New: %v", err)

@@ -5,7 +5,6 @@ package e2e
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -14,13 +13,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
-
-	"github.com/positiveaction/tokens/gqlgateway"
 )
 
 // logSink collects log output written by concurrent goroutines.
@@ -44,28 +40,7 @@ func (s *logSink) String() string {
 // startLoggedGateway is startGateway with the gateway's logs kept, as JSON.
 func (e *env) startLoggedGateway(t *testing.T, logs *logSink) *gateway {
 	t.Helper()
-	calls := &countingTransport{base: &http.Transport{MaxIdleConnsPerHost: 64}}
-	gw, err := gqlgateway.New(gqlgateway.Config{
-		TokenServiceURL: e.proxy.URL(),
-		ClientID:        e.gwKey.ClientID,
-		ClientSecret:    e.gwKey.SecretID,
-		HTTPClient:      &http.Client{Timeout: 5 * time.Second, Transport: calls},
-		Logger:          slog.New(slog.NewJSONHandler(logs, nil)),
-	})
-	if err != nil {
-		t.Fatalf("gqlgateway.New: %v", err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	gw.Start(ctx)
-	srv := httptest.NewServer(gw.Handler())
-	t.Cleanup(func() {
-		srv.Close()
-		cancel()
-		gw.Close()
-	})
-	g := &gateway{gw: gw, url: srv.URL, calls: calls}
-	g.waitStreamUp(t)
-	return g
+	return startGatewayWith(t, e.proxy.URL(), e.gwKey, slog.New(slog.NewJSONHandler(logs, nil)))
 }
 
 // scrapeGateway parses the gateway's metrics, served as Prometheus would

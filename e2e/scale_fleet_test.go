@@ -10,13 +10,11 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/positiveaction/tokens/gqlgateway"
 	"github.com/positiveaction/tokens/internal/testenv"
 	"github.com/positiveaction/tokens/tokensvc"
 	"github.com/positiveaction/tokens/tokensvc/client"
@@ -53,28 +51,7 @@ func startFleet(t *testing.T, storeURL string, n int, cfg tokensvc.Config) *flee
 // waits until its revocation stream is up.
 func startGatewayAt(t *testing.T, tsURL string, key testenv.Key) *gateway {
 	t.Helper()
-	calls := &countingTransport{base: &http.Transport{MaxIdleConnsPerHost: 64}}
-	gw, err := gqlgateway.New(gqlgateway.Config{
-		TokenServiceURL: tsURL,
-		ClientID:        key.ClientID,
-		ClientSecret:    key.SecretID,
-		HTTPClient:      &http.Client{Timeout: 5 * time.Second, Transport: calls},
-		Logger:          slog.New(slog.DiscardHandler),
-	})
-	if err != nil {
-		t.Fatalf("gqlgateway.New: %v", err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	gw.Start(ctx)
-	srv := httptest.NewServer(gw.Handler())
-	t.Cleanup(func() {
-		srv.Close()
-		cancel()
-		gw.Close()
-	})
-	g := &gateway{gw: gw, url: srv.URL, calls: calls}
-	g.waitStreamUp(t)
-	return g
+	return startGatewayWith(t, tsURL, key, slog.New(slog.DiscardHandler))
 }
 
 // waitStreamsUp waits (bounded) until every gateway trusts its stream again.
