@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"net"
@@ -13,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/positiveaction/tokens/internal/testlog"
 )
 
 // The hardening tests run the real cmd/tokensvc and cmd/gqlgateway
@@ -60,23 +61,8 @@ func loopbackAddr(t testing.TB) string {
 	return ln.Addr().String()
 }
 
-// syncBuffer collects a process's output across its restarts.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+// syncBuffer is a log sink safe to write from other goroutines.
+type syncBuffer = testlog.Buffer
 
 // serviceProcess is one of the binaries, startable again after it ends.
 type serviceProcess struct {
