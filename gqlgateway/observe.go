@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/positiveaction/tokens/internal/httpobs"
 )
 
 // requestInfo is what the pipeline learns about a request for its log line
@@ -121,39 +123,6 @@ func requestPath(p string) string {
 	return "other"
 }
 
-// logMethod keeps the standard methods and folds anything else.
-func logMethod(m string) string {
-	switch m {
-	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut,
-		http.MethodPatch, http.MethodDelete, http.MethodOptions:
-		return m
-	}
-	return "other"
-}
-
-// statusRecorder remembers the status a handler answered with.
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (sr *statusRecorder) WriteHeader(code int) {
-	if sr.status == 0 {
-		sr.status = code
-	}
-	sr.ResponseWriter.WriteHeader(code)
-}
-
-func (sr *statusRecorder) Write(b []byte) (int, error) {
-	if sr.status == 0 {
-		sr.status = http.StatusOK
-	}
-	return sr.ResponseWriter.Write(b)
-}
-
-// Unwrap lets http.ResponseController reach the real writer.
-func (sr *statusRecorder) Unwrap() http.ResponseWriter { return sr.ResponseWriter }
-
 // observe wraps the gateway's routes: it writes one log line per request
 // and records the request's metrics once it is answered.
 func (g *Gateway) observe(next http.Handler) http.Handler {
@@ -161,10 +130,10 @@ func (g *Gateway) observe(next http.Handler) http.Handler {
 		start := time.Now()
 		info := &requestInfo{}
 		r = r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, info))
-		rec := &statusRecorder{ResponseWriter: w}
+		rec := &httpobs.StatusRecorder{ResponseWriter: w}
 		next.ServeHTTP(rec, r)
 		took := time.Since(start)
-		status := rec.status
+		status := rec.Status
 		if status == 0 {
 			status = http.StatusOK
 		}
@@ -183,7 +152,7 @@ func (g *Gateway) observe(next http.Handler) http.Handler {
 			level = slog.LevelError
 		}
 		g.log.LogAttrs(r.Context(), level, "request",
-			slog.String("method", logMethod(r.Method)),
+			slog.String("method", httpobs.Method(r.Method)),
 			slog.String("path", path),
 			slog.String("operation", info.operation),
 			slog.String("operation_name", info.opName),

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/positiveaction/tokens/internal/httpobs"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -141,12 +143,7 @@ func (m *metrics) revoked(r store.Revocation) {
 // observeRequest records one answered request. Methods outside the fixed
 // set are folded into "other", so a client cannot mint label values.
 func (m *metrics) observeRequest(listener, method, route string, status int, d time.Duration) {
-	switch method {
-	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut,
-		http.MethodPatch, http.MethodDelete, http.MethodOptions:
-	default:
-		method = "other"
-	}
+	method = httpobs.Method(method)
 	if status == 0 {
 		status = http.StatusOK
 	}

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/positiveaction/tokens/internal/httpobs"
+
 	"github.com/go-chi/chi/v5"
 )
 
@@ -82,36 +84,6 @@ func setRequestClientID(r *http.Request, clientID string) {
 	}
 }
 
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (sr *statusRecorder) WriteHeader(code int) {
-	if sr.status == 0 {
-		sr.status = code
-	}
-	sr.ResponseWriter.WriteHeader(code)
-}
-
-func (sr *statusRecorder) Write(b []byte) (int, error) {
-	if sr.status == 0 {
-		sr.status = http.StatusOK
-	}
-	return sr.ResponseWriter.Write(b)
-}
-
-// Unwrap lets http.ResponseController reach the real writer (flush,
-// deadlines) through the recorder.
-func (sr *statusRecorder) Unwrap() http.ResponseWriter { return sr.ResponseWriter }
-
-// Flush passes flushes through, for the revocation stream.
-func (sr *statusRecorder) Flush() {
-	if f, ok := sr.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
-	}
-}
-
 // observe writes one log line per request: method, route pattern (never the
 // raw URL, whose query could carry a secret), status, duration, Client ID;
 // and records the request in the listener's duration histogram.
@@ -126,22 +98,22 @@ func (s *Service) observeOn(listener string, next http.Handler) http.Handler {
 		start := time.Now()
 		info := &requestInfo{}
 		r = r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, info))
-		rec := &statusRecorder{ResponseWriter: w}
+		rec := &httpobs.StatusRecorder{ResponseWriter: w}
 		next.ServeHTTP(rec, r)
 		route := "unmatched"
 		if rc := chi.RouteContext(r.Context()); rc != nil && rc.RoutePattern() != "" {
 			route = rc.RoutePattern()
 		}
 		elapsed := time.Since(start)
-		s.metrics.observeRequest(listener, r.Method, route, rec.status, elapsed)
+		s.metrics.observeRequest(listener, r.Method, route, rec.Status, elapsed)
 		level := slog.LevelInfo
-		if rec.status >= 500 {
+		if rec.Status >= 500 {
 			level = slog.LevelError
 		}
 		s.log.LogAttrs(r.Context(), level, "request",
 			slog.String("method", r.Method),
 			slog.String("route", route),
-			slog.Int("status", rec.status),
+			slog.Int("status", rec.Status),
 			slog.Duration("duration", elapsed),
 			slog.String("client_id", info.clientID),
 			slog.String("remote", s.clientAddr(r)),
