@@ -3,7 +3,6 @@ package e2e
 import (
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -48,17 +47,6 @@ func binaryPath(t testing.TB, name string) string {
 		t.Fatalf("building the service binaries: %v", serviceBinaries.err)
 	}
 	return filepath.Join(serviceBinaries.dir, name)
-}
-
-// loopbackAddr returns a free 127.0.0.1 address.
-func loopbackAddr(t testing.TB) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 // syncBuffer is a log sink safe to write from other goroutines.

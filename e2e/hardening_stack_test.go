@@ -17,6 +17,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/positiveaction/tokens/internal/redistest"
+	"github.com/positiveaction/tokens/internal/testenv"
 )
 
 // stackAdminToken is the admin token of every token service started here.
@@ -37,7 +38,7 @@ type tokenService struct {
 // keyFile, with extra settings in env.
 func startTokenService(t testing.TB, storeURL, keyFile string, env ...string) *tokenService {
 	t.Helper()
-	pub, adm := loopbackAddr(t), loopbackAddr(t)
+	pub, adm := testenv.FreeAddr(t), testenv.FreeAddr(t)
 	s := &tokenService{url: "http://" + pub, adminURL: "http://" + adm}
 	base := []string{
 		"TOKENSVC_ADDR=" + pub, "TOKENSVC_ADMIN_ADDR=" + adm,
@@ -63,7 +64,7 @@ type gatewayService struct {
 func startGatewayProcess(t testing.TB, tokensvcURL string, key keyPair,
 	env ...string) *gatewayService {
 	t.Helper()
-	addr, metrics := loopbackAddr(t), loopbackAddr(t)
+	addr, metrics := testenv.FreeAddr(t), testenv.FreeAddr(t)
 	g := &gatewayService{url: "http://" + addr, metricsURL: "http://" + metrics}
 	base := []string{
 		"GQLGATEWAY_ADDR=" + addr, "GQLGATEWAY_METRICS_ADDR=" + metrics,

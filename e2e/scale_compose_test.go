@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/positiveaction/tokens/internal/testenv"
 
 	"github.com/positiveaction/tokens/internal/redistest"
 )
@@ -94,9 +95,9 @@ func TestScaleComposeStackOnLoopback(t *testing.T) {
 	_, _ = rand.Read(admin)
 	s := &stack{t: t, c: c, bins: bins, binDir: d.binDir, addrs: map[string]string{
 		"redis:6379":      rs.Addr,
-		"tokensvc:8081":   freeLoopback(t),
-		"tokensvc:8082":   freeLoopback(t),
-		"gqlgateway:8080": freeLoopback(t),
+		"tokensvc:8081":   testenv.FreeAddr(t),
+		"tokensvc:8082":   testenv.FreeAddr(t),
+		"gqlgateway:8080": testenv.FreeAddr(t),
 	}}
 	s.vars = map[string]string{
 		"TOKENSVC_ADMIN_TOKEN": base64.RawURLEncoding.EncodeToString(admin),
@@ -226,15 +227,4 @@ func stderrOf(ee *exec.ExitError) []byte {
 		return nil
 	}
 	return ee.Stderr
-}
-
-// freeLoopback returns a 127.0.0.1 address nothing listens on.
-func freeLoopback(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }

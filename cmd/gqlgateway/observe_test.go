@@ -8,25 +8,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/positiveaction/tokens/internal/testenv"
+
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
 	"github.com/positiveaction/tokens/config"
 )
 
-// freePort returns a loopback address that was free a moment ago.
-func freePort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
 func TestMetricsListenerAndTextLogs(t *testing.T) {
-	metricsAddr := freePort(t)
+	metricsAddr := testenv.FreeAddr(t)
 	env := config.MapEnv(map[string]string{
 		"GQLGATEWAY_ADDR":          "127.0.0.1:0",
 		"GQLGATEWAY_TOKENSVC_URL":  "http://127.0.0.1:1",

@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -18,18 +17,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/positiveaction/tokens/internal/testenv"
+
 	"github.com/positiveaction/tokens/config"
 )
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
 
 func TestRunRefusesBadSettings(t *testing.T) {
 	cases := []struct {
@@ -96,7 +87,7 @@ func binary(t *testing.T) string {
 // TestSIGTERMExitsCleanly runs the real binary on a file store, waits for it
 // to serve, sends SIGTERM and expects exit 0.
 func TestSIGTERMExitsCleanly(t *testing.T) {
-	pub, adm := freeAddr(t), freeAddr(t)
+	pub, adm := testenv.FreeAddr(t), testenv.FreeAddr(t)
 	cmd := exec.Command(binary(t))
 	cmd.Env = append(os.Environ(),
 		"TOKENSVC_ADDR="+pub, "TOKENSVC_ADMIN_ADDR="+adm,
@@ -148,8 +139,8 @@ func waitHTTP(t *testing.T, url string) {
 // it printed, with a stop function.
 func devOutput(t *testing.T, extraEnv ...string) (out map[string]string, ports map[string]string) {
 	t.Helper()
-	ports = map[string]string{"public": freeAddr(t), "admin": freeAddr(t), "gateway": freeAddr(t),
-		"gateway-metrics": freeAddr(t)}
+	ports = map[string]string{"public": testenv.FreeAddr(t), "admin": testenv.FreeAddr(t), "gateway": testenv.FreeAddr(t),
+		"gateway-metrics": testenv.FreeAddr(t)}
 	cmd := exec.Command(binary(t), "-dev")
 	cmd.Env = append(os.Environ(), "TOKENSVC_ADDR="+ports["public"], "TOKENSVC_ADMIN_ADDR="+ports["admin"],
 		"GQLGATEWAY_ADDR="+ports["gateway"], "TOKENSVC_ISSUER=http://"+ports["public"],

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -213,4 +214,16 @@ func Do(t testing.TB, req *http.Request) Response {
 		t.Fatalf("reading answer: %v", err)
 	}
 	return Response{Status: resp.StatusCode, Header: resp.Header, Body: b}
+}
+
+// FreeAddr returns a 127.0.0.1 address that nothing listened on a moment
+// ago, for starting a real process or listener on it.
+func FreeAddr(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("finding a free loopback port: %v", err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
 }
