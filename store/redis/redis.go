@@ -102,8 +102,11 @@ func (c Config) LogValue() slog.Value { return slog.StringValue(c.String()) }
 type Store struct {
 	c    redis.UniversalClient
 	opts store.Options
-	log  *slog.Logger
-	now  func() time.Time
+	// batch carries the token path's round trips (LookupToken, SaveToken)
+	// in pipelines shared by concurrent calls.
+	batch *batcher
+	log   *slog.Logger
+	now   func() time.Time
 	// sweepPause is the rest after a full sweep of a key's tokens.
 	sweepPause time.Duration
 
@@ -126,12 +129,14 @@ func Open(ctx context.Context, cfg Config, opts store.Options, logger *slog.Logg
 		logger = slog.New(slog.DiscardHandler)
 	}
 	opts = contract.WithDefaults(opts)
+	c := redis.NewUniversalClient(clientOptions(cfg, opts.OpTimeout))
 	s := &Store{
-		c:    redis.NewUniversalClient(clientOptions(cfg, opts.OpTimeout)),
-		opts: opts,
-		log:  logger,
-		now:  time.Now,
-		subs: make(map[*redis.PubSub]struct{}),
+		c:     c,
+		batch: newBatcher(c, opts.OpTimeout),
+		opts:  opts,
+		log:   logger,
+		now:   time.Now,
+		subs:  make(map[*redis.PubSub]struct{}),
 
 		sweepPause: defaultSweepPause,
 	}
@@ -140,6 +145,7 @@ func Open(ctx context.Context, cfg Config, opts store.Options, logger *slog.Logg
 	case errors.Is(err, store.ErrUnavailable):
 		logger.WarnContext(ctx, "redis store not reachable yet", "store", cfg, "err", err)
 	case err != nil:
+		s.batch.close()
 		_ = s.c.Close()
 		return nil, fmt.Errorf("open %s: %w", cfg, err)
 	}
@@ -185,6 +191,7 @@ func (s *Store) Close() error {
 	for ps := range subs {
 		_ = ps.Close()
 	}
+	s.batch.close()
 	if err := s.c.Close(); err != nil {
 		return fmt.Errorf("close redis store: %w", err)
 	}

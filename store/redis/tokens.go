@@ -22,7 +22,8 @@ const (
 	defaultSweepPause = time.Minute
 )
 
-// SaveToken records t in its key's token hash (see saveToken). A token that
+// SaveToken records t in its key's token hash (see saveToken), in a round
+// trip shared with the other calls of the moment (batch.go). A token that
 // has already expired is not recorded at all.
 func (s *Store) SaveToken(ctx context.Context, t store.Token) error {
 	if err := contract.CheckToken(t); err != nil {
@@ -41,13 +42,25 @@ func (s *Store) SaveToken(ctx context.Context, t store.Token) error {
 	}
 	defer cancel()
 	expMS := (t.ExpiresAt.UnixNano() + int64(time.Millisecond) - 1) / int64(time.Millisecond)
-	err = saveToken.Run(ctx, s.c, []string{tokensKey(t.ClientID)},
-		t.Hash, value, expMS, sweepStep, s.sweepPause.Milliseconds()).Err()
+	keys := []string{tokensKey(t.ClientID)}
+	args := []any{t.Hash, value, expMS, sweepStep, s.sweepPause.Milliseconds()}
+	var cmd *redis.Cmd
+	err = s.batch.do(ctx, func(ctx context.Context, p redis.Pipeliner) {
+		cmd = saveToken.EvalSha(ctx, p, keys, args...)
+	})
+	if err == nil {
+		err = cmd.Err()
+	}
+	if redis.HasErrorPrefix(err, "NOSCRIPT") {
+		// Redis restarted or flushed its scripts: Run loads it again.
+		err = saveToken.Run(ctx, s.c, keys, args...).Err()
+	}
 	return s.fail(ctx, "save token", err)
 }
 
 // LookupToken reads the key and the token in one pipeline, which reaches
-// one node (they share a hash slot) in one round trip.
+// one node (they share a hash slot) in one round trip, shared with the
+// other calls of the moment (batch.go).
 func (s *Store) LookupToken(ctx context.Context, clientID string, hash []byte,
 ) (store.Token, store.Key, error) {
 	ctx, cancel, err := s.op(ctx, "look up token")
@@ -59,12 +72,17 @@ func (s *Store) LookupToken(ctx context.Context, clientID string, hash []byte,
 		keyCmd *redis.SliceCmd
 		tokCmd *redis.StringCmd
 	)
-	_, err = s.c.Pipelined(ctx, func(p redis.Pipeliner) error {
+	err = s.batch.do(ctx, func(ctx context.Context, p redis.Pipeliner) {
 		keyCmd = p.HMGet(ctx, keyKey(clientID), keyFields...)
 		tokCmd = p.HGet(ctx, tokensKey(clientID), string(hash))
-		return nil
 	})
-	if err != nil && !errors.Is(err, redis.Nil) {
+	if err == nil {
+		err = keyCmd.Err()
+	}
+	if err == nil && !errors.Is(tokCmd.Err(), redis.Nil) {
+		err = tokCmd.Err()
+	}
+	if err != nil {
 		return store.Token{}, store.Key{}, s.fail(ctx, "look up token", err)
 	}
 	t, err := s.liveToken(clientID, hash, tokCmd)

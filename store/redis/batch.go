@@ -1,0 +1,148 @@
+package redis
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// The batcher's shape. Measured with scripts/bench (docs/performance.md):
+// under 32 concurrent introspections a batch holds about ten calls, which
+// cuts the service's and Redis' CPU per call by about a third, since a
+// loopback write costs the same for one command as for fifty.
+const (
+	// batchWorkers is how many pipelines may be in flight at once; each
+	// takes every call queued while the others were busy.
+	batchWorkers = 2
+	// maxBatch caps the calls in one pipeline.
+	maxBatch = 64
+	// batchQueue is how many calls may wait for a worker.
+	batchQueue = 1024
+)
+
+// batcher merges the single round trips of concurrent store calls into
+// shared pipelines: a call queues its commands and waits; a worker takes
+// every call queued meanwhile and sends them as one pipeline. When calls
+// are few, each goes alone at once, so batching adds no wait of its own;
+// when many arrive together, Redis and this process read and write once
+// per batch instead of once per call.
+//
+// It stands in for go-redis' own auto-pipelining, which LIBRARIES.md
+// advises against: it batches only the calls given to it (one node's
+// reads and script runs on the token path), over the ordinary Pipeline,
+// so a Cluster splits a batch per node and redirects as it always does.
+// A batch is not a transaction: each call's commands succeed or fail on
+// their own, and each caller reads only its own commands' results.
+type batcher struct {
+	c       redis.UniversalClient
+	timeout time.Duration
+	calls   chan *batchCall
+	stop    chan struct{}
+	workers sync.WaitGroup
+	// pipelines counts the pipelines sent (the tests read it).
+	pipelines atomic.Int64
+}
+
+// batchCall is one caller's commands: queue adds them to the pipeline,
+// done is closed once they have their results, or with err set when they
+// were left out.
+type batchCall struct {
+	ctx   context.Context
+	queue func(ctx context.Context, p redis.Pipeliner)
+	done  chan struct{}
+	err   error
+}
+
+func newBatcher(c redis.UniversalClient, timeout time.Duration) *batcher {
+	b := &batcher{
+		c:       c,
+		timeout: timeout,
+		calls:   make(chan *batchCall, batchQueue),
+		stop:    make(chan struct{}),
+	}
+	for range batchWorkers {
+		b.workers.Go(b.work)
+	}
+	return b
+}
+
+// do runs queue's commands in a shared pipeline and returns once they have
+// their results, which the caller then reads from the commands queue made.
+// It fails only when ctx ends first (the commands may still run) or the
+// store is closed; a command's own error is on the command.
+func (b *batcher) do(ctx context.Context, queue func(ctx context.Context, p redis.Pipeliner)) error {
+	call := &batchCall{ctx: ctx, queue: queue, done: make(chan struct{})}
+	select {
+	case b.calls <- call:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-b.stop:
+		return redis.ErrClosed
+	}
+	select {
+	case <-call.done:
+		return call.err
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-b.stop:
+		return redis.ErrClosed
+	}
+}
+
+// close stops the workers; calls still waiting fail with redis.ErrClosed.
+func (b *batcher) close() {
+	close(b.stop)
+	b.workers.Wait()
+}
+
+func (b *batcher) work() {
+	batch := make([]*batchCall, 0, maxBatch)
+	for {
+		select {
+		case <-b.stop:
+			return
+		case call := <-b.calls:
+			batch = append(batch[:0], call)
+		}
+	fill:
+		for len(batch) < maxBatch {
+			select {
+			case call := <-b.calls:
+				batch = append(batch, call)
+			default:
+				break fill
+			}
+		}
+		b.run(batch)
+		clear(batch) // let finished calls' closures go
+	}
+}
+
+// run sends one batch. Calls whose caller has already given up are left
+// out, so a backlog after a stall does not replay abandoned work. The
+// pipeline has its own deadline, not any caller's: one caller leaving must
+// not cut the connection under the others.
+func (b *batcher) run(batch []*batchCall) {
+	ctx, cancel := context.WithTimeout(context.Background(), b.timeout)
+	defer cancel()
+	p := b.c.Pipeline()
+	live := 0
+	for _, call := range batch {
+		if err := call.ctx.Err(); err != nil {
+			call.err = err
+			continue
+		}
+		call.queue(ctx, p)
+		live++
+	}
+	if live > 0 {
+		b.pipelines.Add(1)
+		_, _ = p.Exec(ctx) // every command carries its own error
+	}
+	for _, call := range batch {
+		close(call.done)
+	}
+}
