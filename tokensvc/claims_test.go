@@ -157,3 +157,26 @@ func TestSignedTokensMatchGolangJWT(t *testing.T) {
 		})
 	}
 }
+
+// The introspection answer is written by hand; it must be byte for byte
+// what encoding/json's Encoder made of the same struct.
+func TestIntrospectionJSONMatchesEncodingJSON(t *testing.T) {
+	full := introspection{Active: true, TokenType: "Bearer", ClientID: "pa_abc", Subject: "pa_abc",
+		Scope: "api read", Audience: "https://api.example", Issuer: "https://tokens.example",
+		ExpiresAt: 1790000000, IssuedAt: 1789996400, NotBefore: 1789996400,
+		TokenID: "0198f0c3-5e5a-7c3e-9d7a-123456789abc", Account: "acme", Name: "Nightly export"}
+	odd := full
+	odd.Name, odd.Account, odd.Scope = "<script>\"é\"\u2028\x01", "", ""
+	empty := introspection{Active: true}
+	for name, in := range map[string]introspection{"full": full, "odd": odd, "empty": empty} {
+		t.Run(name, func(t *testing.T) {
+			var want bytes.Buffer
+			if err := json.NewEncoder(&want).Encode(in); err != nil {
+				t.Fatal(err)
+			}
+			if got := in.appendJSON(nil); !bytes.Equal(got, want.Bytes()) {
+				t.Fatalf("\n got %s\nwant %s", got, want.Bytes())
+			}
+		})
+	}
+}

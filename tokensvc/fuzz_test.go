@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -199,6 +200,33 @@ func FuzzUnverifiedClientID(f *testing.F) {
 		}
 		if id == "" || len(id) > 100 || len(token) > maxTokenLen {
 			t.Fatalf("accepted %q from a token of %d bytes", id, len(token))
+		}
+	})
+}
+
+// parseForm agrees with url.ParseQuery: it accepts exactly the bodies
+// ParseQuery accepts that have fewer than maxFormFields pairs and no
+// repeated name, with the same values.
+func FuzzParseForm(f *testing.F) {
+	for _, s := range []string{
+		"grant_type=client_credentials&scope=api+read",
+		"token=eyJhbGciOiJFUzI1NiJ9.e30.c2ln", "a=%zz", "a=1;b=2", "a=1&a=2",
+		"&&a=&=b&c", "%41=%42%2B+", "a%=1", strings.Repeat("a=1&", 20), "",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		got, oerr := parseForm(body)
+		want, err := url.ParseQuery(body)
+		repeated := false
+		for _, v := range want {
+			repeated = repeated || len(v) > 1
+		}
+		if accept := err == nil && !repeated && strings.Count(body, "&") < maxFormFields; accept != (oerr == nil) {
+			t.Fatalf("%q: parseForm error %v, ParseQuery %v (repeated %v)", body, oerr, err, repeated)
+		}
+		if oerr == nil && !reflect.DeepEqual(map[string][]string(got), map[string][]string(want)) {
+			t.Fatalf("%q: parseForm %q, ParseQuery %q", body, got, want)
 		}
 	})
 }

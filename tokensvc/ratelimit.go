@@ -2,13 +2,14 @@ package tokensvc
 
 import (
 	"context"
-	"github.com/positiveaction/tokens/store"
 	"net"
 	"net/http"
 	"net/netip"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/positiveaction/tokens/store"
 )
 
 // failureLimiter counts failed client authentications per Client ID and
@@ -21,17 +22,33 @@ import (
 type failureLimiter struct {
 	s            *Service
 	mu           sync.Mutex
-	blockedUntil map[string]time.Time
-	checkedAt    map[string]time.Time // last read of a shared count for a success
+	blockedUntil map[counter]time.Time
+	checkedAt    map[counter]time.Time // last read of a shared count for a success
 }
 
 func newFailureLimiter(s *Service) *failureLimiter {
-	return &failureLimiter{s: s, blockedUntil: make(map[string]time.Time),
-		checkedAt: make(map[string]time.Time)}
+	return &failureLimiter{s: s, blockedUntil: make(map[counter]time.Time),
+		checkedAt: make(map[counter]time.Time)}
 }
 
-func clientCounter(id string) string { return "authfail:client:" + id }
-func addressCounter(a string) string { return "authfail:addr:" + a }
+// counter is one failure count: of a Client ID or of an address. The
+// limiter's maps are keyed by it, so the success path, which only looks
+// them up, builds no store name.
+type counter struct {
+	address bool
+	id      string
+}
+
+func clientCounter(id string) counter { return counter{id: id} }
+func addressCounter(a string) counter { return counter{address: true, id: a} }
+
+// name is the count's name in the store.
+func (c counter) name() string {
+	if c.address {
+		return "authfail:addr:" + c.id
+	}
+	return "authfail:client:" + c.id
+}
 
 // blocked returns how long the client or address must still wait (0: not
 // blocked).
@@ -40,13 +57,13 @@ func (l *failureLimiter) blocked(clientID, addr string) time.Duration {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	var wait time.Duration
-	for _, name := range []string{clientCounter(clientID), addressCounter(addr)} {
-		until, ok := l.blockedUntil[name]
+	for _, c := range [...]counter{clientCounter(clientID), addressCounter(addr)} {
+		until, ok := l.blockedUntil[c]
 		if !ok {
 			continue
 		}
 		if now.After(until) {
-			delete(l.blockedUntil, name)
+			delete(l.blockedUntil, c)
 			continue
 		}
 		wait = max(wait, until.Sub(now))
@@ -67,14 +84,14 @@ func (l *failureLimiter) failed(ctx context.Context, clientID, addr string) time
 	defer cancel()
 	window := l.s.cfg.AuthFailureWindow
 	var over time.Duration
-	check := func(name string, limit int) {
-		n, err := l.s.store.Incr(ctx, name, window)
+	check := func(c counter, limit int) {
+		n, err := l.s.store.Incr(ctx, c.name(), window)
 		if err != nil {
 			l.s.log.WarnContext(ctx, "counting failed authentication", "err", err)
 			return
 		}
 		if n >= int64(limit) {
-			wait := l.block(name)
+			wait := l.block(c)
 			if n > int64(limit) {
 				over = wait
 			}

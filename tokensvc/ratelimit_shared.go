@@ -22,26 +22,25 @@ const sharedCheckInterval = time.Second
 // call per request. A store fault lets the success through, as failure
 // counting does: limits fail open, authentication never does.
 func (l *failureLimiter) sharedWait(ctx context.Context, clientID, addr string) time.Duration {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
-	defer cancel()
-	var wait time.Duration
-	for _, c := range []struct {
-		name  string
+	limits := [...]struct {
+		c     counter
 		limit int
 	}{
 		{clientCounter(clientID), l.s.cfg.AuthFailureLimit},
 		{addressCounter(addr), l.s.cfg.AuthFailureIPLimit},
-	} {
-		if !l.checkDue(c.name) {
+	}
+	var wait time.Duration
+	for _, lc := range limits {
+		if !l.checkDue(lc.c) {
 			continue
 		}
-		n, err := l.s.store.Count(ctx, c.name)
+		n, err := l.count(ctx, lc.c)
 		if err != nil {
 			l.s.log.WarnContext(ctx, "reading failed-authentication count", "err", err)
 			continue
 		}
-		if n >= int64(c.limit) {
-			wait = max(wait, l.block(c.name))
+		if n >= int64(lc.limit) {
+			wait = max(wait, l.block(lc.c))
 		}
 	}
 	if wait > 0 {
@@ -50,32 +49,40 @@ func (l *failureLimiter) sharedWait(ctx context.Context, clientID, addr string) 
 	return wait
 }
 
+// count reads a shared count under its own deadline, apart from the
+// request's: the request may end, the reading is still worth having.
+func (l *failureLimiter) count(ctx context.Context, c counter) (int64, error) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+	defer cancel()
+	return l.s.store.Count(ctx, c.name())
+}
+
 // checkDue reports whether the shared count of name should be read now,
 // and if so notes that it is being read.
-func (l *failureLimiter) checkDue(name string) bool {
+func (l *failureLimiter) checkDue(c counter) bool {
 	now := l.s.cfg.Now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if at, ok := l.checkedAt[name]; ok && now.Sub(at) < sharedCheckInterval {
+	if at, ok := l.checkedAt[c]; ok && now.Sub(at) < sharedCheckInterval {
 		return false
 	}
 	if len(l.checkedAt) > 100_000 {
 		clear(l.checkedAt) // bound memory under a flood of names
 	}
-	l.checkedAt[name] = now
+	l.checkedAt[c] = now
 	return true
 }
 
-// block remembers locally that name is blocked for a window and returns
-// the wait.
-func (l *failureLimiter) block(name string) time.Duration {
+// block remembers locally that c is blocked for a window and returns the
+// wait.
+func (l *failureLimiter) block(c counter) time.Duration {
 	window := l.s.cfg.AuthFailureWindow
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if len(l.blockedUntil) > 100_000 {
 		clear(l.blockedUntil) // bound memory under a flood of names
 	}
-	l.blockedUntil[name] = l.s.cfg.Now().Add(window)
+	l.blockedUntil[c] = l.s.cfg.Now().Add(window)
 	return window
 }
 

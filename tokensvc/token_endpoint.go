@@ -61,13 +61,12 @@ func readForm(w http.ResponseWriter, r *http.Request) (url.Values, bool) {
 		writeOAuthError(w, oauthError{http.StatusMethodNotAllowed, "invalid_request", "use POST"}, false)
 		return nil, false
 	}
-	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || mt != "application/x-www-form-urlencoded" {
+	if !isFormContentType(r.Header.Get("Content-Type")) {
 		writeOAuthError(w, oauthError{http.StatusBadRequest, "invalid_request",
 			"the body must be application/x-www-form-urlencoded"}, false)
 		return nil, false
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxFormBody))
+	body, err := readBody(w, r, maxFormBody)
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
@@ -78,23 +77,83 @@ func readForm(w http.ResponseWriter, r *http.Request) (url.Values, bool) {
 		}
 		return nil, false
 	}
-	if strings.Count(string(body), "&") >= maxFormFields {
-		writeOAuthError(w, oauthError{http.StatusBadRequest, "invalid_request", "too many parameters"}, false)
+	form, oerr := parseForm(body)
+	if oerr != nil {
+		writeOAuthError(w, *oerr, false)
 		return nil, false
-	}
-	form, err := url.ParseQuery(string(body))
-	if err != nil {
-		writeOAuthError(w, oauthError{http.StatusBadRequest, "invalid_request", "the form body is malformed"}, false)
-		return nil, false
-	}
-	for name, vals := range form {
-		if len(vals) > 1 {
-			writeOAuthError(w, oauthError{http.StatusBadRequest, "invalid_request",
-				"parameter " + strconv.Quote(truncate(name, 40)) + " is repeated"}, false)
-			return nil, false
-		}
 	}
 	return form, true
+}
+
+// isFormContentType reports whether a Content-Type names a form body; the
+// usual exact header skips the general media-type parser.
+func isFormContentType(v string) bool {
+	const form = "application/x-www-form-urlencoded"
+	if v == form {
+		return true
+	}
+	mt, _, err := mime.ParseMediaType(v)
+	return err == nil && mt == form
+}
+
+// readBody reads a body of at most limit bytes: into one buffer of the
+// announced length when there is one, so a token request's body costs one
+// allocation, else as it comes.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) (string, error) {
+	body := http.MaxBytesReader(w, r.Body, limit)
+	if n := r.ContentLength; n >= 0 && n <= limit {
+		buf := make([]byte, n)
+		if _, err := io.ReadFull(body, buf); err != nil {
+			return "", err
+		}
+		return string(buf), nil
+	}
+	buf, err := io.ReadAll(body)
+	return string(buf), err
+}
+
+// parseForm decodes an application/x-www-form-urlencoded body as
+// url.ParseQuery does (pairs split at '&', a ';' refused, '+' and %XX
+// decoded), refusing more than maxFormFields pairs and any repeated name.
+// Values without an escape, such as JWTs and Client IDs, are used as they
+// are, without a pass of the unescaper.
+func parseForm(body string) (url.Values, *oauthError) {
+	malformed := &oauthError{http.StatusBadRequest, "invalid_request", "the form body is malformed"}
+	if strings.Count(body, "&") >= maxFormFields {
+		return nil, &oauthError{http.StatusBadRequest, "invalid_request", "too many parameters"}
+	}
+	form := make(url.Values, 4)
+	for body != "" {
+		var pair string
+		pair, body, _ = strings.Cut(body, "&")
+		if strings.IndexByte(pair, ';') >= 0 {
+			return nil, malformed
+		}
+		if pair == "" {
+			continue
+		}
+		name, value, _ := strings.Cut(pair, "=")
+		name, err := unescapeFormValue(name)
+		if err != nil {
+			return nil, malformed
+		}
+		if value, err = unescapeFormValue(value); err != nil {
+			return nil, malformed
+		}
+		if _, repeated := form[name]; repeated {
+			return nil, &oauthError{http.StatusBadRequest, "invalid_request",
+				"parameter " + strconv.Quote(truncate(name, 40)) + " is repeated"}
+		}
+		form[name] = []string{value}
+	}
+	return form, nil
+}
+
+func unescapeFormValue(s string) (string, error) {
+	if strings.IndexByte(s, '%') < 0 && strings.IndexByte(s, '+') < 0 {
+		return s, nil
+	}
+	return url.QueryUnescape(s)
 }
 
 // readClientCredentials finds the client authentication of RFC 6749 §2.3.1:
