@@ -132,7 +132,8 @@ func (g *Gateway) observe(next http.Handler) http.Handler {
 		r = r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, info))
 		rec := &httpobs.StatusRecorder{ResponseWriter: w}
 		next.ServeHTTP(rec, r)
-		took := time.Since(start)
+		end := time.Now()
+		took := end.Sub(start)
 		status := rec.Status
 		if status == 0 {
 			status = http.StatusOK
@@ -151,7 +152,7 @@ func (g *Gateway) observe(next http.Handler) http.Handler {
 		if status >= 500 {
 			level = slog.LevelError
 		}
-		g.log.LogAttrs(r.Context(), level, "request",
+		httpobs.LogRequest(r.Context(), g.log, level, end,
 			slog.String("method", httpobs.Method(r.Method)),
 			slog.String("path", path),
 			slog.String("operation", info.operation),

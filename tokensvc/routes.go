@@ -104,14 +104,15 @@ func (s *Service) observeOn(listener string, next http.Handler) http.Handler {
 		if rc := chi.RouteContext(r.Context()); rc != nil && rc.RoutePattern() != "" {
 			route = rc.RoutePattern()
 		}
-		elapsed := time.Since(start)
+		end := time.Now()
+		elapsed := end.Sub(start)
 		s.metrics.observeRequest(listener, r.Method, route, rec.Status, elapsed)
 		level := slog.LevelInfo
 		if rec.Status >= 500 {
 			level = slog.LevelError
 		}
-		s.log.LogAttrs(r.Context(), level, "request",
-			slog.String("method", r.Method),
+		httpobs.LogRequest(r.Context(), s.log, level, end,
+			slog.String("method", httpobs.Method(r.Method)),
 			slog.String("route", route),
 			slog.Int("status", rec.Status),
 			slog.Duration("duration", elapsed),
