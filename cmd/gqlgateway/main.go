@@ -21,6 +21,7 @@ import (
 
 	"github.com/positiveaction/tokens/config"
 	"github.com/positiveaction/tokens/gqlgateway"
+	"github.com/positiveaction/tokens/internal/gctune"
 )
 
 // Server limits. WriteTimeout leaves room for the gateway's own 10-second
@@ -37,6 +38,7 @@ const (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
+	gctune.Apply()
 	if err := run(ctx, os.Getenv, os.Stderr, nil); err != nil {
 		fmt.Fprintf(os.Stderr, "gqlgateway: %v\n", err)
 		stop()

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/positiveaction/tokens/config"
+	"github.com/positiveaction/tokens/internal/gctune"
 	"github.com/positiveaction/tokens/store"
 	"github.com/positiveaction/tokens/store/open"
 	redisstore "github.com/positiveaction/tokens/store/redis"
@@ -29,6 +30,7 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
+	gctune.Apply()
 	os.Exit(run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
 }
 
