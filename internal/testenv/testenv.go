@@ -217,13 +217,32 @@ func Do(t testing.TB, req *http.Request) Response {
 }
 
 // FreeAddr returns a 127.0.0.1 address that nothing listened on a moment
-// ago, for starting a real process or listener on it.
+// ago and that FreeAddr has not returned before in this test binary, for
+// starting a real process or listener on it. (The kernel may hand the port
+// of a listener just closed to the next one: two calls in a row once gave
+// a gateway the same address for its public and metrics listeners.)
 func FreeAddr(t testing.TB) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("finding a free loopback port: %v", err)
+	handedOut.Lock()
+	defer handedOut.Unlock()
+	for range 100 {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatalf("finding a free loopback port: %v", err)
+		}
+		addr := ln.Addr().String()
+		_ = ln.Close()
+		if !handedOut.addrs[addr] {
+			handedOut.addrs[addr] = true
+			return addr
+		}
 	}
-	defer ln.Close()
-	return ln.Addr().String()
+	t.Fatal("finding a free loopback port: every port offered was handed out before")
+	return ""
 }
+
+// handedOut are the addresses FreeAddr has returned.
+var handedOut = struct {
+	sync.Mutex
+	addrs map[string]bool
+}{addrs: make(map[string]bool)}
