@@ -66,6 +66,31 @@ func BenchmarkCachedProtectedQueryParallel(b *testing.B) {
 	})
 }
 
+// BenchmarkLogin measures the login mutation: a cached document executed,
+// and one client-credentials request to the token-service stand-in over
+// loopback HTTP (its answers cost it little; the gateway's side, the
+// execution and the HTTP client, is what is measured).
+func BenchmarkLogin(b *testing.B) {
+	fake := newFakeTokenService(b)
+	fake.addKey("k1", "s3cret", "Bench", "acme", "read")
+	tg := startGateway(b, fake, nil)
+	h := tg.gw.Handler()
+	const body = `{"query":"mutation Login($id: String!, $s: String!) { login(loginInput: ` +
+		`{clientId: $id, secretId: $s}) { accessToken tokenType expiresIn scope } }",` +
+		`"variables":{"id":"k1","s":"s3cret"}}`
+	r := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(body))
+	r.Header.Set("Content-Type", "application/json")
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	if !strings.Contains(w.Body.String(), `"accessToken":"`) || strings.Contains(w.Body.String(), `"errors"`) {
+		b.Fatalf("login answered %d %s", w.Code, w.Body.String())
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		benchRequest(b, h, "", body, 200)
+	}
+}
+
 // BenchmarkPublicQuery measures the pipeline without authentication.
 func BenchmarkPublicQuery(b *testing.B) {
 	g, err := New(Config{ClientID: "a", ClientSecret: "b", Logger: slog.New(slog.DiscardHandler)})
