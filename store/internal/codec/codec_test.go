@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/positiveaction/tokens/store"
 )
 
@@ -245,4 +247,32 @@ func FuzzDecode(f *testing.F) {
 		_, _, _ = ParseTokenCursor(string(b))
 		_, _, _ = ParseAuditID(string(b))
 	})
+}
+
+// formatUUID writes the canonical form (as google/uuid does) and parseUUID
+// reads back only that form.
+func TestUUIDForms(t *testing.T) {
+	for range 1000 {
+		u := uuid.New()
+		s := formatUUID(u[:])
+		if s != u.String() {
+			t.Fatalf("formatUUID %q, want %q", s, u.String())
+		}
+		back, ok := parseUUID(s)
+		if !ok || back != u {
+			t.Fatalf("parseUUID(%q) = %x, %v", s, back, ok)
+		}
+	}
+	for _, bad := range []string{
+		"", "0198f0c3-5e5a-7c3e-9d7a-123456789ab", "0198F0C3-5E5A-7C3E-9D7A-123456789ABC",
+		"0198f0c3x5e5a-7c3e-9d7a-123456789abc", "0198f0c35e5a-7c3e-9d7a-123456789abc-",
+		"0198f0c3-5e5a-7c3e-9d7a-123456789abg", "0198f0c3-5e5a-7c3e-9d7a--23456789abc",
+	} {
+		if _, ok := parseUUID(bad); ok {
+			t.Errorf("parseUUID(%q) accepted", bad)
+		}
+	}
+	if formatUUID([]byte{1, 2, 3}) != "" {
+		t.Error("formatUUID of 3 bytes is not empty")
+	}
 }

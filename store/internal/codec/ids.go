@@ -45,24 +45,48 @@ func parseUUID(s string) ([16]byte, bool) {
 	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
 		return u, false
 	}
-	digits := s[0:8] + s[9:13] + s[14:18] + s[19:23] + s[24:36]
-	for _, c := range []byte(digits) {
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+	// Every group has an even number of digits, so a pair never spans a dash.
+	for i, j := 0, 0; i < len(s); {
+		if i == 8 || i == 13 || i == 18 || i == 23 {
+			i++ // a dash, checked above
+			continue
+		}
+		hi, okHi := lowerHexDigit(s[i])
+		lo, okLo := lowerHexDigit(s[i+1])
+		if !okHi || !okLo {
 			return u, false
 		}
-	}
-	if _, err := hex.Decode(u[:], []byte(digits)); err != nil {
-		return u, false
+		u[j] = hi<<4 | lo
+		i, j = i+2, j+1
 	}
 	return u, true
+}
+
+func lowerHexDigit(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	}
+	return 0, false
 }
 
 func formatUUID(b []byte) string {
 	if len(b) != 16 {
 		return ""
 	}
-	h := hex.EncodeToString(b)
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+	var out [36]byte
+	hex.Encode(out[0:8], b[0:4])
+	out[8] = '-'
+	hex.Encode(out[9:13], b[4:6])
+	out[13] = '-'
+	hex.Encode(out[14:18], b[6:8])
+	out[18] = '-'
+	hex.Encode(out[19:23], b[8:10])
+	out[23] = '-'
+	hex.Encode(out[24:36], b[10:16])
+	return string(out[:])
 }
 
 // AppendOrdered writes n as eight bytes whose byte order is the numeric
