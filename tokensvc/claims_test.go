@@ -116,14 +116,7 @@ func FuzzClaimsEncodeAsEncodingJSONDoes(f *testing.F) {
 func TestSignedTokensMatchGolangJWT(t *testing.T) {
 	for _, alg := range []string{AlgEdDSA, AlgES256} {
 		t.Run(alg, func(t *testing.T) {
-			pemBytes, err := generatePEM(alg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			s, err := parseSigner(alg, pemBytes)
-			if err != nil {
-				t.Fatal(err)
-			}
+			s := freshSigner(t, alg)
 			c := sampleClaims(`Nightly "export" <é>`)
 			got, err := s.sign(c)
 			if err != nil {

@@ -177,8 +177,9 @@ func signWith(t testing.TB, sg *signer, c jwt.MapClaims, edit func(h map[string]
 	return s
 }
 
-// otherSigner is a fresh signing key of the same kind, never published.
-func otherSigner(t testing.TB, alg string) *signer {
+// freshSigner is a new signing key of the kind alg, which no service
+// publishes.
+func freshSigner(t testing.TB, alg string) *signer {
 	t.Helper()
 	p, err := generatePEM(alg)
 	if err != nil {
@@ -223,13 +224,13 @@ func forgedTokens(t testing.TB, e *forgeEnv) map[string]string {
 	now := e.clock.Now()
 	claims := func(edit func(c jwt.MapClaims)) jwt.MapClaims { return e.realClaims(t, edit) }
 	noneHeader := b64URLJSON(t, map[string]any{"alg": "none", "typ": "at+jwt", "kid": real.kid})
-	removed := otherSigner(t, real.alg) // stands for a key the JWKS no longer lists
+	removed := freshSigner(t, real.alg) // stands for a key the JWKS no longer lists
 	return map[string]string{
 		"alg none":                              noneHeader + "." + parts[1] + ".",
 		"alg none keeping the real signature":   noneHeader + "." + parts[1] + "." + parts[2],
 		"HS256 keyed with the public key (PEM)": hs256(pubPEM),
 		"HS256 keyed with the public JWK x":     hs256([]byte(real.jwk["x"])),
-		"unknown kid": signWith(t, otherSigner(t, real.alg), claims(nil),
+		"unknown kid": signWith(t, freshSigner(t, real.alg), claims(nil),
 			func(h map[string]any) { h["kid"] = "no-such-key" }),
 		"signed by a key removed from the JWKS": signWith(t, removed, claims(nil), nil),
 		"real key, typ JWT": signWith(t, real, claims(nil),

@@ -10,25 +10,12 @@ import (
 	"testing"
 )
 
-func mustSigner(tb testing.TB, alg string) *signer {
-	tb.Helper()
-	pemBytes, err := generatePEM(alg)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	s, err := parseSigner(alg, pemBytes)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return s
-}
-
 // Every ES256 signature verifies, whatever the lengths of r and s (about
 // one in 128 has a 31-byte or shorter r or s, so 2,000 signatures meet
 // both the short and the sign-byte forms), and the same input signs the
 // same way (RFC 6979) while another input does not.
 func TestES256SignaturesVerify(t *testing.T) {
-	s := mustSigner(t, AlgES256)
+	s := freshSigner(t, AlgES256)
 	pub := &s.private.(*ecdsa.PrivateKey).PublicKey
 	short := 0
 	for i := range 2000 {
@@ -100,7 +87,7 @@ func TestRawECDSASignature(t *testing.T) {
 func BenchmarkSign(b *testing.B) {
 	input := []byte("eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJiZW5jaCJ9")
 	for _, alg := range []string{AlgES256, AlgEdDSA} {
-		s := mustSigner(b, alg)
+		s := freshSigner(b, alg)
 		b.Run(alg, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
@@ -110,7 +97,7 @@ func BenchmarkSign(b *testing.B) {
 			}
 		})
 	}
-	s := mustSigner(b, AlgES256)
+	s := freshSigner(b, AlgES256)
 	b.Run("ES256-golang-jwt", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
