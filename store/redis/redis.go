@@ -35,7 +35,9 @@
 //     full pass at most once a minute), so an active key's hash sheds its
 //     expired tokens without a background job.
 //   - LookupToken is one round trip: HMGET of the key and HGET of the token
-//     in one pipeline to the node of their shared slot.
+//     in one pipeline to the node of their shared slot. Concurrent
+//     LookupToken and SaveToken calls share pipelines (batch.go), so under
+//     load one write and one read carry several calls.
 //   - ListTokens reads the key's whole hash (HSCAN) and sorts it; it serves
 //     operators' listings, not the token path.
 //
