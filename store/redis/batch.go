@@ -26,11 +26,12 @@ const (
 )
 
 // batcher merges the single round trips of concurrent store calls into
-// shared pipelines: a call queues its commands and waits; a worker takes
-// every call queued meanwhile and sends them as one pipeline. When calls
-// are few, each goes alone at once, so batching adds no wait of its own;
-// when many arrive together, Redis and this process read and write once
-// per batch instead of once per call.
+// shared pipelines. A call that finds no pipeline in flight sends its own
+// commands at once; otherwise it queues them and waits, and a worker takes
+// every call queued meanwhile and sends them as one pipeline. So batching
+// adds no wait of its own when calls are few, and when many arrive
+// together, Redis and this process read and write once per batch instead
+// of once per call.
 //
 // It stands in for go-redis' own auto-pipelining, which LIBRARIES.md
 // advises against: it batches only the calls given to it (one node's
@@ -46,6 +47,10 @@ type batcher struct {
 	workers sync.WaitGroup
 	// pipelines counts the pipelines sent (the tests read it).
 	pipelines atomic.Int64
+	// inFlight counts the pipelines being sent. A call that finds none
+	// sends its commands itself, so a lone caller pays no hand-off to a
+	// worker and back.
+	inFlight atomic.Int32
 }
 
 // batchCall is one caller's commands: queue adds them to the pipeline,
@@ -76,7 +81,17 @@ func newBatcher(c redis.UniversalClient, timeout time.Duration) *batcher {
 // It fails only when ctx ends first (the commands may still run) or the
 // store is closed; a command's own error is on the command.
 func (b *batcher) do(ctx context.Context, queue func(ctx context.Context, p redis.Pipeliner)) error {
+	select {
+	case <-b.stop:
+		return redis.ErrClosed
+	default:
+	}
 	call := &batchCall{ctx: ctx, queue: queue, done: make(chan struct{})}
+	if b.inFlight.CompareAndSwap(0, 1) {
+		b.send([]*batchCall{call})
+		b.inFlight.Add(-1)
+		return call.err
+	}
 	select {
 	case b.calls <- call:
 	case <-ctx.Done():
@@ -117,7 +132,9 @@ func (b *batcher) work() {
 			runtime.Gosched()
 			batch = b.fill(batch)
 		}
-		b.run(batch)
+		b.inFlight.Add(1)
+		b.send(batch)
+		b.inFlight.Add(-1)
 		clear(batch) // let finished calls' closures go
 	}
 }
@@ -135,11 +152,11 @@ func (b *batcher) fill(batch []*batchCall) []*batchCall {
 	return batch
 }
 
-// run sends one batch. Calls whose caller has already given up are left
+// send sends one batch. Calls whose caller has already given up are left
 // out, so a backlog after a stall does not replay abandoned work. The
 // pipeline has its own deadline, not any caller's: one caller leaving must
 // not cut the connection under the others.
-func (b *batcher) run(batch []*batchCall) {
+func (b *batcher) send(batch []*batchCall) {
 	ctx, cancel := context.WithTimeout(context.Background(), b.timeout)
 	defer cancel()
 	p := b.c.Pipeline()
