@@ -16,8 +16,9 @@ import (
 // sixth, since a loopback write costs about the same for one command as
 // for fifty. One or four workers did no better than two.
 const (
-	// batchWorkers is how many pipelines may be in flight at once; each
-	// takes every call queued while the others were busy.
+	// batchWorkers send the queued calls, each taking every call queued
+	// while it was busy; with a caller's own pipeline (sent when nothing
+	// was in flight) at most batchWorkers+1 pipelines are in flight.
 	batchWorkers = 2
 	// maxBatch caps the calls in one pipeline.
 	maxBatch = 64
