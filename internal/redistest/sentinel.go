@@ -1,9 +1,6 @@
 package redistest
 
 import (
-	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -20,28 +17,11 @@ const MasterName = "mymaster"
 func StartSentinel(t testing.TB, master *Server) *Server {
 	t.Helper()
 	requireBinaries(t)
-	_, masterPort, _ := strings.Cut(master.Addr, ":")
-	dir := t.TempDir()
-	conf := filepath.Join(dir, "sentinel.conf")
-	var last error
-	for range 3 { // another process may take the port between pick and bind
-		port := freePort(t, false)
-		text := fmt.Sprintf("port %d\nbind 127.0.0.1\ndir %s\n"+
-			"sentinel monitor %s 127.0.0.1 %s 1\n"+
-			"sentinel down-after-milliseconds %s 5000\n",
-			port, dir, MasterName, masterPort, MasterName)
-		if err := os.WriteFile(conf, []byte(text), 0o600); err != nil {
-			t.Fatalf("redistest: write sentinel.conf: %v", err)
-		}
-		s := newServer(t, port, []string{conf, "--sentinel"})
-		s.URL = "redis-sentinel://" + MasterName + "@" + s.Addr
-		if last = s.start(); last == nil {
-			waitForMaster(t, s, master)
-			return s
-		}
-	}
-	t.Fatalf("redistest: sentinel: %v", last)
-	return nil
+	// One Sentinel decides alone; a down master is noticed after 5 s and
+	// a failover may take Redis's default 3 minutes.
+	return startSentinel(t, master, SentinelOptions{
+		Quorum: 1, DownAfter: 5 * time.Second, FailoverTimeout: 3 * time.Minute,
+	})
 }
 
 func waitForMaster(t testing.TB, sentinel, master *Server) {
