@@ -29,11 +29,8 @@ func runAudit(a *app, c *command, args []string) error {
 	until := fs.String("until", "", "only entries at or before `TIME`")
 	fs.IntVar(&q.Limit, "limit", 0, "at most `N` entries, 1 to 1000 (default 100)")
 	fs.StringVar(&q.Cursor, "cursor", "", "start at `CURSOR`, from the previous page")
-	rest, err := a.parse(c, fs, args)
+	_, err := a.parseArgs(c, fs, args)
 	if err != nil {
-		return err
-	}
-	if err := wantArgs(c, rest); err != nil {
 		return err
 	}
 	now := time.Now()

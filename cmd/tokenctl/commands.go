@@ -149,6 +149,34 @@ func wantArgs(c *command, got []string, names ...string) error {
 	return nil
 }
 
+// parseArgs parses a command's flags and exactly the named positional
+// arguments.
+func (a *app) parseArgs(c *command, fs *flag.FlagSet, args []string, names ...string) ([]string, error) {
+	rest, err := a.parse(c, fs, args)
+	if err != nil {
+		return nil, err
+	}
+	if err := wantArgs(c, rest, names...); err != nil {
+		return nil, err
+	}
+	return rest, nil
+}
+
+// begin is parseArgs and then the admin API client, for the commands
+// that check nothing else before they call the service.
+func (a *app) begin(c *command, fs *flag.FlagSet, args []string, names ...string,
+) ([]string, *client.Client, error) {
+	rest, err := a.parseArgs(c, fs, args, names...)
+	if err != nil {
+		return nil, nil, err
+	}
+	cl, err := a.admin(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	return rest, cl, nil
+}
+
 // required checks that each named string flag was given a value.
 func required(c *command, fs *flag.FlagSet, names ...string) error {
 	for _, n := range names {

@@ -26,11 +26,8 @@ func runKeysCreate(a *app, c *command, args []string) error {
 	account := fs.String("account", "", "the `ACCOUNT` that owns the key (required)")
 	scopeList := fs.String("scopes", "", "the key's `SCOPES`, separated by spaces or commas, "+
 		"\"\" for none; default: the service's default key scopes")
-	rest, err := a.parse(c, fs, args)
+	_, err := a.parseArgs(c, fs, args)
 	if err != nil {
-		return err
-	}
-	if err := wantArgs(c, rest); err != nil {
 		return err
 	}
 	if err := required(c, fs, "name", "account"); err != nil {
@@ -83,14 +80,7 @@ func runKeysList(a *app, c *command, args []string) error {
 	account := fs.String("account", "", "list only the keys of `ACCOUNT`")
 	limit := fs.Int("limit", 0, "at most `N` keys, 1 to 1000 (default 100)")
 	cursor := fs.String("cursor", "", "start at `CURSOR`, from the previous page")
-	rest, err := a.parse(c, fs, args)
-	if err != nil {
-		return err
-	}
-	if err := wantArgs(c, rest); err != nil {
-		return err
-	}
-	cl, err := a.admin(c)
+	_, cl, err := a.begin(c, fs, args)
 	if err != nil {
 		return err
 	}
@@ -128,14 +118,7 @@ func keysShowCmd() *command {
 
 func runKeysShow(a *app, c *command, args []string) error {
 	fs := a.flagSet(c)
-	rest, err := a.parse(c, fs, args)
-	if err != nil {
-		return err
-	}
-	if err := wantArgs(c, rest, "CLIENT_ID"); err != nil {
-		return err
-	}
-	cl, err := a.admin(c)
+	rest, cl, err := a.begin(c, fs, args, "CLIENT_ID")
 	if err != nil {
 		return err
 	}
@@ -164,11 +147,8 @@ func keysRotateCmd() *command {
 func runKeysRotate(a *app, c *command, args []string) error {
 	fs := a.flagSet(c)
 	grace := fs.Duration("grace", 0, "keep the previous Secret ID valid for `DURATION`")
-	rest, err := a.parse(c, fs, args)
+	rest, err := a.parseArgs(c, fs, args, "CLIENT_ID")
 	if err != nil {
-		return err
-	}
-	if err := wantArgs(c, rest, "CLIENT_ID"); err != nil {
 		return err
 	}
 	if *grace < 0 || *grace%time.Second != 0 {
@@ -209,14 +189,7 @@ func keysDeleteCmd() *command {
 
 func runKeysDelete(a *app, c *command, args []string) error {
 	fs := a.flagSet(c)
-	rest, err := a.parse(c, fs, args)
-	if err != nil {
-		return err
-	}
-	if err := wantArgs(c, rest, "CLIENT_ID"); err != nil {
-		return err
-	}
-	cl, err := a.admin(c)
+	rest, cl, err := a.begin(c, fs, args, "CLIENT_ID")
 	if err != nil {
 		return err
 	}

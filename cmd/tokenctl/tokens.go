@@ -24,11 +24,8 @@ func runTokensList(a *app, c *command, args []string) error {
 	clientID := fs.String("client-id", "", "the key's `CLIENT_ID` (required)")
 	limit := fs.Int("limit", 0, "at most `N` tokens, 1 to 1000 (default 100)")
 	cursor := fs.String("cursor", "", "start at `CURSOR`, from the previous page")
-	rest, err := a.parse(c, fs, args)
+	_, err := a.parseArgs(c, fs, args)
 	if err != nil {
-		return err
-	}
-	if err := wantArgs(c, rest); err != nil {
 		return err
 	}
 	if err := required(c, fs, "client-id"); err != nil {
@@ -79,11 +76,8 @@ func runTokensRevoke(a *app, c *command, args []string) error {
 	fs.StringVar(&t.Token, "token", "", "revoke the access `TOKEN` (\"-\": read it from stdin)")
 	fs.StringVar(&t.ClientID, "client-id", "", "revoke every token of the key `CLIENT_ID`")
 	fs.StringVar(&t.Account, "account", "", "revoke every token of every key of `ACCOUNT`")
-	rest, err := a.parse(c, fs, args)
+	_, err := a.parseArgs(c, fs, args)
 	if err != nil {
-		return err
-	}
-	if err := wantArgs(c, rest); err != nil {
 		return err
 	}
 	given := 0
@@ -161,11 +155,8 @@ func consoleLinkCmd() *command {
 func runConsoleLink(a *app, c *command, args []string) error {
 	fs := a.flagSet(c)
 	account := fs.String("account", "", "the `ACCOUNT` to sign in as (required)")
-	rest, err := a.parse(c, fs, args)
+	_, err := a.parseArgs(c, fs, args)
 	if err != nil {
-		return err
-	}
-	if err := wantArgs(c, rest); err != nil {
 		return err
 	}
 	if err := required(c, fs, "account"); err != nil {
