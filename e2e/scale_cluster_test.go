@@ -27,19 +27,25 @@ func TestScaleClusterFleet(t *testing.T) {
 	c := redistest.StartCluster(t, 3)
 	f := startFleet(t, c.URL, 2, fleetConfig())
 
+	f.checkActsAsOne(t, "cluster")
+	t.Run("a master crashes and restarts under load", func(t *testing.T) {
+		checkMasterRestart(t, c, f)
+	})
+}
+
+// checkActsAsOne runs the checks every shared store must pass: tokens,
+// revocations and failure limits hold across all instances and gateways.
+func (f *fleet) checkActsAsOne(t *testing.T, kind string) {
 	t.Run("a token from either instance is active on every instance and gateway",
 		func(t *testing.T) {
 			f.checkIssuedTokensEverywhere(t)
 		})
 	t.Run("a revocation on one instance is refused by every gateway within a second",
 		func(t *testing.T) {
-			f.checkRevocationsReachEveryGateway(t, "cluster")
+			f.checkRevocationsReachEveryGateway(t, kind)
 		})
 	t.Run("failed authentications are counted once for all instances", func(t *testing.T) {
-		f.checkSharedFailureLimit(t, "cluster")
-	})
-	t.Run("a master crashes and restarts under load", func(t *testing.T) {
-		checkMasterRestart(t, c, f)
+		f.checkSharedFailureLimit(t, kind)
 	})
 }
 

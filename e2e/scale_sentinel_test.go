@@ -37,17 +37,7 @@ func TestScaleSentinelFleet(t *testing.T) {
 	s := startSentinelSet(t)
 	f := s.f
 
-	t.Run("a token from either instance is active on every instance and gateway",
-		func(t *testing.T) {
-			f.checkIssuedTokensEverywhere(t)
-		})
-	t.Run("a revocation on one instance is refused by every gateway within a second",
-		func(t *testing.T) {
-			f.checkRevocationsReachEveryGateway(t, "sentinel")
-		})
-	t.Run("failed authentications are counted once for all instances", func(t *testing.T) {
-		f.checkSharedFailureLimit(t, "sentinel")
-	})
+	f.checkActsAsOne(t, "sentinel")
 	t.Run("the master crashes under load", func(t *testing.T) {
 		s.sentinels.WaitAcquainted(1) // an agreed failover needs every Sentinel
 		keys, toks := f.keysBefore(t, "crash")
