@@ -94,7 +94,11 @@ func (c Config) String() string {
 	case c.MasterName != "":
 		kind = "redis sentinel master " + c.MasterName
 	}
-	return fmt.Sprintf("%s at %s db %d", kind, strings.Join(c.Addrs, ","), c.DB)
+	desc := fmt.Sprintf("%s at %s db %d", kind, strings.Join(c.Addrs, ","), c.DB)
+	if c.TLS != nil {
+		desc += " over TLS"
+	}
+	return desc
 }
 
 // LogValue logs c without its password.
