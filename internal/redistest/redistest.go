@@ -1,5 +1,6 @@
 // Package redistest starts real redis-server processes for tests: one
-// server, or a Cluster of masters, each on free loopback ports, with its
+// server (StartTLS: with a TLS listener too), a replica, a Sentinel, or a
+// Cluster of masters, each on free loopback ports, with its
 // data in the test's temporary directory and append-only persistence, so a
 // restart keeps the data. Every process is stopped when the test ends.
 //
