@@ -218,3 +218,65 @@ func TestAdminRevocations(t *testing.T) {
 			map[string]any{"clientId": "760e8193-25ad-47b5-96fd-795371234567"}), http.StatusNotFound)
 	})
 }
+
+// TestListingPagesAreFullDespiteConsoleKeys: an account's console-session
+// key is never listed, and leaving it out does not make a page short; only
+// the last page holds fewer than the limit.
+func TestListingPagesAreFullDespiteConsoleKeys(t *testing.T) {
+	eachBackend(t, func(t *testing.T, storeURL string) {
+		ts := testenv.StartTokenService(t, testenv.Options{StoreURL: storeURL})
+		// Client IDs are random, so keys are made until two sort after the
+		// console key: then the page holding it is not the last one.
+		want, after := map[string]bool{}, 0
+		for after < 2 {
+			if len(want) == 500 {
+				t.Fatal("500 random Client IDs and fewer than two after console-acme")
+			}
+			id := ts.CreateKey(t, "acme", "K", "api").ClientID
+			want[id] = true
+			if id > "console-acme" {
+				after++
+			}
+		}
+		wantStatus(t, ts.Admin(t, http.MethodPost, "/admin/console-links",
+			map[string]any{"account": "acme"}), http.StatusCreated)
+
+		var sizes []int
+		seen := map[string]bool{}
+		cursor := ""
+		for {
+			if len(sizes) > len(want) {
+				t.Fatalf("paging does not end: page sizes %v", sizes)
+			}
+			r := ts.Admin(t, http.MethodGet, "/admin/keys?account=acme&limit=2&cursor="+cursor, nil)
+			wantStatus(t, r, http.StatusOK)
+			var page struct {
+				Keys []struct {
+					ClientID string `json:"clientId"`
+				} `json:"keys"`
+				NextCursor *string `json:"nextCursor"`
+			}
+			r.JSON(t, &page)
+			sizes = append(sizes, len(page.Keys))
+			for _, k := range page.Keys {
+				if !want[k.ClientID] || seen[k.ClientID] {
+					t.Fatalf("unexpected or repeated key %s", k.ClientID)
+				}
+				seen[k.ClientID] = true
+			}
+			if page.NextCursor == nil {
+				break
+			}
+			cursor = *page.NextCursor
+		}
+		if len(seen) != len(want) {
+			t.Fatalf("saw %d keys, want %d (page sizes %v)", len(seen), len(want), sizes)
+		}
+		for i, n := range sizes[:len(sizes)-1] {
+			if n != 2 {
+				t.Errorf("page %d holds %d keys of a limit of 2; only the last may be short "+
+					"(page sizes %v)", i+1, n, sizes)
+			}
+		}
+	})
+}

@@ -158,19 +158,38 @@ func (s *Service) GetKey(ctx context.Context, clientID string) (store.Key, error
 	return k, nil
 }
 
-// ListKeys lists customer keys, of one account or of all.
+// maxListReads bounds the store pages one listing page is filled from.
+// Console-session keys are one per account at most, so a second read is
+// already rare; past the bound the page is returned short, with its cursor.
+const maxListReads = 8
+
+// ListKeys lists customer keys, of one account or of all, p.Limit at most.
+// The keys behind console sessions are left out, and the page is topped up
+// from the keys after them, so that only the last page is short.
 func (s *Service) ListKeys(ctx context.Context, account string, p store.Page) ([]store.Key, string, error) {
 	if account != "" {
 		if err := validateAccount(account); err != nil {
 			return nil, "", err
 		}
 	}
-	keys, next, err := s.store.ListKeys(ctx, store.KeyFilter{Account: account}, p)
-	if err != nil {
-		return nil, "", fmt.Errorf("listing keys: %w", err)
+	filter, limit := store.KeyFilter{Account: account}, p.Limit
+	var out []store.Key
+	for range maxListReads {
+		keys, next, err := s.store.ListKeys(ctx, filter, p)
+		if err != nil {
+			return nil, "", fmt.Errorf("listing keys: %w", err)
+		}
+		for _, k := range keys {
+			if !isConsoleKey(k.ClientID) {
+				out = append(out, k)
+			}
+		}
+		if next == "" || limit <= 0 || len(out) >= limit {
+			return out, next, nil
+		}
+		p = store.Page{Cursor: next, Limit: limit - len(out)}
 	}
-	keys = slices.DeleteFunc(keys, func(k store.Key) bool { return isConsoleKey(k.ClientID) })
-	return keys, next, nil
+	return out, p.Cursor, nil
 }
 
 // RotateKey gives the key a new Secret ID. The previous one stays valid for
