@@ -112,15 +112,15 @@ redis.call('HSET', key, '', page[1] .. ' ' .. after)
 return swept
 `)
 
-// deleteToken removes a token record and reports whether it was live.
-// KEYS: tokens hash. ARGV: token hash, now in ms. Returns 1 if it was.
-var deleteToken = redis.NewScript(tokenExpiryLua + `
+// deleteToken removes a token record and returns it, for the caller to
+// tell whether it was live with the same clock and precision as a lookup
+// (Lua's doubles would round the nanosecond expiry).
+// KEYS: tokens hash. ARGV: token hash. Returns the record, or nil.
+var deleteToken = redis.NewScript(`
 local v = redis.call('HGET', KEYS[1], ARGV[1])
-if not v then return 0 end
+if not v then return false end
 redis.call('HDEL', KEYS[1], ARGV[1])
-local e = expiry(v)
-if e and e <= tonumber(ARGV[2]) then return 0 end
-return 1
+return v
 `)
 
 // incr counts one and starts the window on the first count.

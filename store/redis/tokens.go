@@ -120,13 +120,16 @@ func (s *Store) DeleteToken(ctx context.Context, clientID string, hash []byte) e
 		return err
 	}
 	defer cancel()
-	live, err := deleteToken.Run(ctx, s.c, []string{tokensKey(clientID)},
-		hash, s.now().UnixMilli()).Int()
+	old, err := deleteToken.Run(ctx, s.c, []string{tokensKey(clientID)}, hash).Text()
 	if err != nil {
-		return s.fail(ctx, "delete token", err)
+		return s.fail(ctx, "delete token", err) // redis.Nil: no record, ErrNotFound
 	}
-	if live == 0 {
-		return fmt.Errorf("delete token of key %q: %w", clientID, store.ErrNotFound)
+	exp, err := codec.TokenExpiry([]byte(old))
+	if err != nil {
+		return fmt.Errorf("delete token of key %q: %w", clientID, err)
+	}
+	if !time.Unix(0, exp).After(s.now()) {
+		return fmt.Errorf("delete token of key %q: expired: %w", clientID, store.ErrNotFound)
 	}
 	return nil
 }
