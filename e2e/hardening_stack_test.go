@@ -40,16 +40,21 @@ func startTokenService(t testing.TB, storeURL, keyFile string, env ...string) *t
 	t.Helper()
 	pub, adm := testenv.FreeAddr(t), testenv.FreeAddr(t)
 	s := &tokenService{url: "http://" + pub, adminURL: "http://" + adm}
-	base := []string{
+	s.serviceProcess = startProcess(t, "tokensvc", binaryPath(t, "tokensvc"), s.url+"/readyz",
+		append(tokenServiceEnv(pub, adm, storeURL, keyFile), env...))
+	return s
+}
+
+// tokenServiceEnv is the token service's settings for listeners on pub and
+// adm, the store at storeURL and the signing key in keyFile.
+func tokenServiceEnv(pub, adm, storeURL, keyFile string) []string {
+	return []string{
 		"TOKENSVC_ADDR=" + pub, "TOKENSVC_ADMIN_ADDR=" + adm,
 		"TOKENSVC_ADMIN_TOKEN=" + stackAdminToken, "TOKENSVC_STORE=" + storeURL,
-		"TOKENSVC_ISSUER=" + s.url, "TOKENSVC_SIGNING_KEY_FILE=" + keyFile,
+		"TOKENSVC_ISSUER=http://" + pub, "TOKENSVC_SIGNING_KEY_FILE=" + keyFile,
 		"TOKENSVC_STORE_TIMEOUT=" + storeTimeout.String(), "TOKENSVC_SHUTDOWN_GRACE=10s",
 		"TOKENSVC_LOG_LEVEL=debug",
 	}
-	s.serviceProcess = startProcess(t, "tokensvc", binaryPath(t, "tokensvc"), s.url+"/readyz",
-		append(base, env...))
-	return s
 }
 
 // gatewayService is a running cmd/gqlgateway.

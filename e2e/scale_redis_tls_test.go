@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
@@ -44,34 +43,20 @@ func TestRedisOverTLS(t *testing.T) {
 	})
 
 	t.Run("unknown authority", func(t *testing.T) {
-		pub, adm := testenv.FreeAddr(t), testenv.FreeAddr(t)
-		cmd := exec.Command(binaryPath(t, "tokensvc"))
-		cmd.Env = []string{
-			"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"),
-			"SSL_CERT_FILE=" + r.OtherCAFile, "SSL_CERT_DIR=" + t.TempDir(),
-			"TOKENSVC_ADDR=" + pub, "TOKENSVC_ADMIN_ADDR=" + adm,
-			"TOKENSVC_ADMIN_TOKEN=" + stackAdminToken, "TOKENSVC_STORE=" + r.TLSURL,
-			"TOKENSVC_SIGNING_KEY_FILE=" + keyFile,
-		}
-		var out syncBuffer
-		cmd.Stdout, cmd.Stderr = &out, &out
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		exited := make(chan error, 1)
-		go func() { exited <- cmd.Wait() }()
+		env := append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"),
+			"SSL_CERT_FILE=" + r.OtherCAFile, "SSL_CERT_DIR=" + t.TempDir()},
+			tokenServiceEnv(testenv.FreeAddr(t), testenv.FreeAddr(t), r.TLSURL, keyFile)...)
+		p := startScaleProc(t, "tokensvc", binaryPath(t, "tokensvc"), nil, env)
 		select {
-		case err := <-exited:
-			if err == nil {
-				t.Fatalf("tokensvc exited 0 on an untrusted store; output:\n%s", out.String())
+		case <-p.exited:
+			if p.cmd.ProcessState.ExitCode() == 0 {
+				t.Fatalf("tokensvc exited 0 on an untrusted store; output:\n%s", p.out)
 			}
 		case <-time.After(20 * time.Second):
-			_ = cmd.Process.Kill()
-			<-exited
 			t.Fatalf("tokensvc kept running on a store whose certificate it cannot verify; "+
-				"output:\n%s", out.String())
+				"output:\n%s", p.out)
 		}
-		if logs := out.String(); !strings.Contains(logs, "certificate signed by unknown authority") {
+		if logs := p.out.String(); !strings.Contains(logs, "certificate signed by unknown authority") {
 			t.Errorf("tokensvc's exit does not name the certificate problem:\n%s", logs)
 		}
 	})
